@@ -1,0 +1,3 @@
+from retrogan.cli import main
+
+main()

@@ -1,0 +1,124 @@
+"""Batches: expand inputs, plan output names, process each file, go on past failures and report them."""
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import RetroganError
+from .imaging.read import DEFAULT_MAX_PIXELS, read_photo
+from .imaging.write import WRITE_FORMATS, write_photo
+from .looks.base import Look
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".mpo"}
+OUTPUT_TAG = ".retro"
+
+
+@dataclass
+class Job:
+    src: Path
+    dst: Path | None
+    error: str | None = None  # planning error (missing input, name collision)
+
+
+@dataclass
+class BatchReport:
+    written: list[tuple[Path, Path]] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    warnings: list[tuple[Path, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def expand_inputs(inputs: Iterable[str], recursive: bool = False) -> list[tuple[Path, Path | None, str | None]]:
+    """-> (file, root folder it was found under or None, error). Folders and globs skip our own outputs."""
+    found: list[tuple[Path, Path | None, str | None]] = []
+    for spec in inputs:
+        p = Path(spec)
+        if p.is_dir():
+            pattern = "**/*" if recursive else "*"
+            files = sorted(f for f in p.glob(pattern) if f.is_file() and _is_candidate(f))
+            found += [(f, p, None) for f in files]
+        elif p.exists():
+            found.append((p, None, None))
+        elif glob.has_magic(spec):
+            matches = sorted(Path(m) for m in glob.glob(spec, recursive=recursive) if Path(m).is_file())
+            matches = [m for m in matches if _is_candidate(m)]
+            found += [(m, None, None) for m in matches] or [(p, None, "no file matches this pattern")]
+        else:
+            found.append((p, None, "missing: no such file or folder"))
+    return found
+
+
+def _is_candidate(f: Path) -> bool:
+    return f.suffix.lower() in IMAGE_SUFFIXES and not f.stem.endswith(OUTPUT_TAG) and not f.name.startswith(".")
+
+
+def plan_outputs(found, out: str | None) -> list[Job]:
+    """Output names: -o FILE for one input with an image extension; -o DIR/<name> (subfolders kept for folder
+    inputs); without -o, <stem>.retro.<ext> beside the input. Two inputs never share an output."""
+    single_file = (out is not None and len(found) == 1 and Path(out).suffix.lower() in WRITE_FORMATS
+                   and not Path(out).is_dir())
+    jobs, taken = [], {}
+    for src, root, err in found:
+        if err:
+            jobs.append(Job(src, None, err))
+            continue
+        if out is None:
+            suffix = src.suffix if src.suffix.lower() in WRITE_FORMATS else ".png"
+            dst = src.with_name(src.stem + OUTPUT_TAG + suffix)
+        elif single_file:
+            dst = Path(out)
+        else:
+            rel = src.relative_to(root) if root is not None else Path(src.name)
+            dst = Path(out) / rel
+            if dst.suffix.lower() not in WRITE_FORMATS:
+                dst = dst.with_suffix(".png")
+        key = os.path.normcase(os.path.abspath(dst))
+        if key in taken:
+            jobs.append(Job(src, None, f"output name {dst} is already used by {taken[key]}"))
+            continue
+        taken[key] = src
+        jobs.append(Job(src, dst))
+    return jobs
+
+
+def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
+                  overwrite: bool = False, quality: int = 95, recursive: bool = False,
+                  max_pixels: int = DEFAULT_MAX_PIXELS,
+                  on_start: Callable[[int], None] | None = None,
+                  on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
+    """Process every input; a failure is recorded with one line and the batch goes on."""
+    jobs = plan_outputs(expand_inputs(inputs, recursive), out)
+    all_inputs = tuple(j.src for j in jobs if j.error is None)
+    if on_start:
+        on_start(len(jobs))
+    report = BatchReport()
+    for job in jobs:
+        error = job.error
+        if error is None:
+            try:
+                photo = read_photo(job.src, max_pixels=max_pixels)
+                result = look.apply(photo, strength=strength, seed=seed)
+                if job.dst.parent and not job.dst.parent.exists():
+                    job.dst.parent.mkdir(parents=True, exist_ok=True)
+                write_photo(result, job.dst, quality=quality, overwrite=overwrite, protect=all_inputs)
+                report.written.append((job.src, job.dst))
+                report.warnings += [(job.src, w) for w in photo.warnings]
+            except RetroganError as e:
+                error = str(e)
+            except MemoryError:
+                error = f"{job.src}: out of memory (try a smaller --max-pixels or more RAM)"
+            except OSError as e:  # e.g. mkdir of the output folder refused
+                error = f"{job.dst}: output not writable ({e.strerror or e})"
+        else:
+            error = f"{job.src}: {error}"
+        if error is not None:
+            report.failed.append((job.src, error))
+        if on_done:
+            on_done(job, error)
+    return report

@@ -1,0 +1,23 @@
+"""Command line: one file per sub-command; each imports the heavy machinery only when it runs."""
+from __future__ import annotations
+
+import typer
+
+from . import eval as eval_cmd
+from . import styles as styles_cmd
+from . import stylize as stylize_cmd
+
+app = typer.Typer(
+    name="retrogan",
+    help="Give modern photos and video an authentic retro look.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("stylize")(stylize_cmd.stylize)
+app.command("styles")(styles_cmd.styles)
+app.command("eval")(eval_cmd.evaluate)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,31 @@
+"""A rich progress bar with count, rate and ETA; failures print as one line above it as they happen."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+
+@contextmanager
+def batch_progress(quiet: bool, console):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    if quiet:
+        yield (lambda n: None), (lambda job, error: None)
+        return
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("stylize", total=None, rate="")
+
+        def on_start(n: int) -> None:
+            progress.update(task, total=n)
+
+        def on_done(job, error) -> None:
+            if error:
+                progress.console.print(f"[red]✗[/] {error}", highlight=False, soft_wrap=True)
+            progress.advance(task)
+            t = progress.tasks[0]
+            if t.elapsed:
+                progress.update(task, rate=f"{t.completed / t.elapsed:.2f} img/s")
+
+        yield on_start, on_done

@@ -1,0 +1,152 @@
+"""Write a :class:`Photo` atomically: format from the extension, sRGB ICC profile and EXIF kept, 16-bit where the
+format holds it (PNG via imagecodecs, TIFF via tifffile), never over an input or, without ``overwrite``, any file."""
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..errors import ImageWriteError
+from .icc import srgb_profile_bytes
+from .photo import Photo, from_float, to_float
+
+WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+SIXTEEN_BIT_FORMATS = {"PNG", "TIFF"}
+ALPHA_FORMATS = {"PNG", "TIFF", "WEBP"}
+
+
+def format_for(path: Path) -> str:
+    try:
+        return WRITE_FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise ImageWriteError(path, "unsupported output format",
+                              f"extension {path.suffix or '(none)'}; use " + ", ".join(sorted(WRITE_FORMATS))) from None
+
+
+def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
+    """The file's bytes. 16-bit data stays 16-bit in PNG/TIFF and is rounded to 8 bits for JPEG/WebP."""
+    if photo.alpha is not None and fmt not in ALPHA_FORMATS:
+        raise ValueError(f"{fmt} cannot store the alpha channel; write .png, .tif or .webp")
+    icc = srgb_profile_bytes()
+    if photo.bit_depth == 16 and fmt == "PNG":
+        return _png16(photo, icc)
+    if photo.bit_depth == 16 and fmt == "TIFF":
+        return _tiff16(photo, icc)
+    rgb = photo.rgb if photo.bit_depth == 8 else from_float(to_float(photo.rgb), 8)
+    alpha = photo.alpha if photo.alpha is None or photo.alpha.dtype == np.uint8 else (photo.alpha >> 8).astype(np.uint8)
+    im = Image.fromarray(rgb, "RGB")
+    if alpha is not None:
+        im.putalpha(Image.fromarray(alpha, "L"))
+    kw: dict = {"icc_profile": icc}
+    if photo.exif:
+        kw["exif"] = photo.exif
+    if fmt == "JPEG":
+        kw.update(quality=quality, subsampling=0 if quality >= 90 else 2, optimize=True)
+    elif fmt == "WEBP":
+        kw.update(quality=quality, lossless=quality >= 100, method=4)
+    elif fmt == "TIFF":
+        kw.update(compression="tiff_deflate")
+    buf = io.BytesIO()
+    im.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _png16(photo: Photo, icc: bytes) -> bytes:
+    import imagecodecs
+
+    a = photo.rgb if photo.alpha is None else np.dstack([photo.rgb, photo.alpha.astype(np.uint16)])
+    png = imagecodecs.png_encode(np.ascontiguousarray(a), level=6)
+    # imagecodecs writes pixels only: splice the colour profile and EXIF in right after IHDR (8 + 25 bytes).
+    extra = _chunk(b"iCCP", b"sRGB\x00\x00" + zlib.compress(icc))
+    if photo.exif:
+        exif = photo.exif[6:] if photo.exif.startswith(b"Exif\x00\x00") else photo.exif
+        extra += _chunk(b"eXIf", exif)
+    return png[:33] + extra + png[33:]
+
+
+def _tiff16(photo: Photo, icc: bytes) -> bytes:
+    import tifffile
+
+    a = photo.rgb if photo.alpha is None else np.dstack([photo.rgb, photo.alpha.astype(np.uint16)])
+    extratags = _exif_as_tiff_tags(photo.exif)
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, a, photometric="rgb", compression="zlib", iccprofile=icc,
+                     extrasamples=["unassalpha"] if photo.alpha is not None else None,
+                     extratags=extratags, software=False, metadata=None)
+    return buf.getvalue()
+
+
+def _exif_as_tiff_tags(exif: bytes | None) -> list:
+    """Descriptive EXIF tags (camera, date, author) as baseline TIFF tags; tifffile cannot write an EXIF sub-IFD."""
+    if not exif:
+        return []
+    e = Image.Exif()
+    e.load(exif)
+    tags = []
+    for code in (0x010E, 0x010F, 0x0110, 0x0132, 0x013B, 0x8298):
+        value = e.get(code)
+        if isinstance(value, str) and value:
+            tags.append((code, "s", 0, value, True))
+    return tags
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool) -> None:
+    """Write through a temporary file in the same folder, then link/rename it into place.
+
+    Without ``overwrite`` the final step is a hard link, which fails if the name exists: no race can clobber a file.
+    A killed run leaves at most a ``.retrogan-*.tmp`` file, never a partial output.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".retrogan-", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise ImageWriteError(path, "output not writable", e.strerror or str(e)) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise ImageWriteError(path, "output exists", "pass --overwrite to replace it") from None
+            except OSError:  # filesystems without hard links: check-then-rename is the best we can do
+                if path.exists():
+                    raise ImageWriteError(path, "output exists", "pass --overwrite to replace it") from None
+                os.replace(tmp, path)
+    except OSError as e:
+        raise ImageWriteError(path, "output not writable", e.strerror or str(e)) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_photo(photo: Photo, path: str | Path, *, quality: int = 95, overwrite: bool = False,
+                protect: tuple[Path, ...] = ()) -> Path:
+    """Encode and write. ``protect``: input files that must never be replaced, even with ``overwrite``."""
+    path = Path(path)
+    fmt = format_for(path)
+    for p in protect:
+        if path.exists() and p.exists() and os.path.samefile(path, p):
+            raise ImageWriteError(path, "would overwrite an input", "choose another output name")
+    if path.exists() and not overwrite:
+        raise ImageWriteError(path, "output exists", "pass --overwrite to replace it")
+    try:
+        data = encode_photo(photo, fmt, quality=quality)
+    except ValueError as e:
+        raise ImageWriteError(path, "cannot encode", str(e)) from None
+    atomic_write_bytes(path, data, overwrite=overwrite)
+    return path

@@ -1,0 +1,94 @@
+"""The registry of bundled looks (a plain dict, per STYLE.md) and the resolver behind every ``--style``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from ..errors import RetroganError, StyleError
+from .base import Look, LutLook
+
+RAWTHERAPEE = "RawTherapee Film Simulation collection (Pat David, Pavlov Dmitry, Michael Ezra), CC BY-SA 4.0"
+
+
+@dataclass(frozen=True)
+class StyleEntry:
+    name: str
+    era: str
+    process: str
+    description: str
+    source: str
+    load: Callable[[], Look]
+
+
+def _bundled_lut(file: str, name: str) -> Callable[[], Look]:
+    def load() -> Look:
+        from ..luts.hald import read_hald
+
+        with resources.as_file(resources.files("retrogan.data.looks") / file) as p:
+            return LutLook(name, read_hald(p))
+    return load
+
+
+def _film_stock(name: str, era: str, process: str, description: str, file: str) -> StyleEntry:
+    return StyleEntry(name, era, process, description, f"{RAWTHERAPEE}; resampled to 64^3", _bundled_lut(file, name))
+
+
+STYLES: dict[str, StyleEntry] = {
+    e.name: e for e in [
+        _film_stock("kodachrome-25", "1935-2009", "colour slide (K-14)",
+                    "Kodachrome 25: deep reds and blues, dense shadows, the look of mid-century slides",
+                    "kodachrome_25.png"),
+        _film_stock("portra-400vc", "1998-2010", "colour negative (C-41)",
+                    "Kodak Portra 400 VC: warm skin, vivid but soft consumer-pro negative",
+                    "portra_400vc.png"),
+        _film_stock("superia-200", "1990s-2010s", "colour negative (C-41)",
+                    "Fuji Superia 200: green-leaning shadows of 1990s-2000s drugstore prints",
+                    "superia_200.png"),
+        _film_stock("polaroid-690", "1990s", "integral instant film",
+                    "Polaroid 690: soft contrast, cool shadows and warm highlights of instant prints",
+                    "polaroid_690.png"),
+        _film_stock("xpro-slide-200", "1990s", "slide film cross-processed in C-41",
+                    "Lomography X-Pro Slide 200: cross-processed colour shifts and punchy contrast",
+                    "xpro_slide_200.png"),
+        _film_stock("fp4-125", "1935-", "black-and-white negative",
+                    "Ilford FP4 Plus 125: classic fine-grain black and white",
+                    "fp4_125.png"),
+    ]
+}
+
+DEFAULT_STYLE = "kodachrome-25"
+
+
+def default_style_name() -> str:
+    return DEFAULT_STYLE
+
+
+@lru_cache(maxsize=16)
+def _load_bundled(name: str) -> Look:
+    return STYLES[name].load()
+
+
+def resolve_style(name_or_path: str | None) -> Look:
+    """A bundled name, a ``.cube`` file or a HaldCLUT image -> a Look. Raises StyleError naming what is wrong."""
+    spec = name_or_path or DEFAULT_STYLE
+    if spec in STYLES:
+        return _load_bundled(spec)
+    path = Path(spec)
+    if not path.exists():
+        raise StyleError(f"unknown style {spec!r}: not a bundled look ({', '.join(STYLES)}) and no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".cube":
+            from ..luts.cube import read_cube
+
+            return LutLook(path.stem, read_cube(path).normalised_3d())
+        if suffix in (".png", ".tif", ".tiff"):
+            from ..luts.hald import read_hald
+
+            return LutLook(path.stem, read_hald(path))
+    except RetroganError as e:
+        raise StyleError(f"style {spec}: {e}") from None
+    raise StyleError(f"style {spec}: expected a bundled name, a .cube file or a HaldCLUT .png")

@@ -1,0 +1,73 @@
+"""Apply 3D LUTs to pixel arrays.
+
+A 3D LUT here is a float32 array ``table`` of shape (N, N, N, 3) indexed ``table[b, g, r]`` (the order of a .cube
+file, red fastest), mapping an input colour in [0, 1]^3 to an output colour.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_CHUNK = 1 << 20  # pixels per block: bounds temporaries to a few tens of MB at any image size
+
+
+def identity_lut(n: int) -> np.ndarray:
+    """(n, n, n, 3) identity table."""
+    ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+    b, g, r = np.meshgrid(ramp, ramp, ramp, indexing="ij")
+    return np.stack([r, g, b], axis=-1)
+
+
+def blend_lut(table: np.ndarray, strength: float) -> np.ndarray:
+    """Blend toward identity. Trilinear lookup is linear in the table, so this equals blending the outputs."""
+    if strength == 1.0:
+        return table
+    return identity_lut(table.shape[0]) + np.float32(strength) * (table - identity_lut(table.shape[0]))
+
+
+def apply_lut_float(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Trilinear lookup. rgb: (..., 3) float in [0, 1] (clipped); returns float32 of the same shape."""
+    n = table.shape[0]
+    flat_table = table.reshape(-1, 3).astype(np.float32, copy=False)
+    src = rgb.reshape(-1, 3)
+    out = np.empty(src.shape, dtype=np.float32)
+    for s in range(0, src.shape[0], _CHUNK):
+        x = np.clip(src[s: s + _CHUNK].astype(np.float32, copy=False), 0.0, 1.0) * np.float32(n - 1)
+        i0 = np.minimum(x.astype(np.int32), n - 2)
+        f = x - i0
+        base = i0[:, 2] * (n * n) + i0[:, 1] * n + i0[:, 0]
+        acc = np.zeros((x.shape[0], 3), dtype=np.float32)
+        for db in (0, 1):
+            wb = f[:, 2] if db else 1.0 - f[:, 2]
+            for dg in (0, 1):
+                wg = f[:, 1] if dg else 1.0 - f[:, 1]
+                for dr in (0, 1):
+                    wr = f[:, 0] if dr else 1.0 - f[:, 0]
+                    acc += flat_table[base + (db * n * n + dg * n + dr)] * (wb * wg * wr)[:, None]
+        out[s: s + _CHUNK] = acc
+    return out.reshape(rgb.shape)
+
+
+def apply_lut_uint8(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Fast path for 8-bit pixels through Pillow's C trilinear ``Color3DLUT`` (tables of 2..65 entries)."""
+    from PIL import Image, ImageFilter
+
+    if table.shape[0] > 65:
+        table = resample_lut(table, 65)
+    n = table.shape[0]
+    lut = ImageFilter.Color3DLUT(n, np.clip(table, 0.0, 1.0).reshape(-1).tolist(), channels=3)
+    return np.asarray(Image.fromarray(rgb, "RGB").filter(lut))
+
+
+def apply_lut(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Apply to uint8 (Pillow fast path), uint16 (float path) or float pixels; returns the same dtype."""
+    if rgb.dtype == np.uint8:
+        return apply_lut_uint8(rgb, table)
+    if rgb.dtype == np.uint16:
+        out = apply_lut_float(rgb.astype(np.float32) / 65535.0, table)
+        return (np.clip(out, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+    return apply_lut_float(rgb, table)
+
+
+def resample_lut(table: np.ndarray, n: int) -> np.ndarray:
+    """The same transform on an n-point grid (trilinear sampling of the original)."""
+    return apply_lut_float(identity_lut(n), table)
