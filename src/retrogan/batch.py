@@ -104,8 +104,7 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
             try:
                 photo = read_photo(job.src, max_pixels=max_pixels)
                 result = look.apply(photo, strength=strength, seed=seed)
-                if job.dst.parent and not job.dst.parent.exists():
-                    job.dst.parent.mkdir(parents=True, exist_ok=True)
+                _make_folder(job.dst)
                 write_photo(result, job.dst, quality=quality, overwrite=overwrite, protect=all_inputs)
                 report.written.append((job.src, job.dst))
                 report.warnings += [(job.src, w) for w in photo.warnings]
@@ -113,8 +112,6 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
                 error = str(e)
             except MemoryError:
                 error = f"{job.src}: out of memory (try a smaller --max-pixels or more RAM)"
-            except OSError as e:  # e.g. mkdir of the output folder refused
-                error = f"{job.dst}: output not writable ({e.strerror or e})"
         else:
             error = f"{job.src}: {error}"
         if error is not None:
@@ -122,3 +119,12 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
         if on_done:
             on_done(job, error)
     return report
+
+
+def _make_folder(dst: Path) -> None:
+    from .errors import ImageWriteError
+
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ImageWriteError(dst, "output not writable", f"cannot create folder: {e.strerror or e}") from None

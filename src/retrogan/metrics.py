@@ -9,7 +9,7 @@ import numpy as np
 _SRGB_TO_XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
                          [0.2126729, 0.7151522, 0.0721750],
                          [0.0193339, 0.1191920, 0.9503041]])
-_D65 = np.array([0.95047, 1.0, 1.08883])
+_D65 = _SRGB_TO_XYZ.sum(axis=1)  # the matrix's own white, so sRGB white is exactly a* = b* = 0
 
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ def evaluate(
 
     from ..evaluate import evaluate_folders
 
-    console, err = Console(), Console(stderr=True)
+    console, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
     for d in (pred_dir, truth_dir):
         if not d.is_dir():
             err.print(f"[red]error:[/] {d}: not a folder", highlight=False)

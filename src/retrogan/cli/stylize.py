@@ -27,7 +27,7 @@ def stylize(
     from ..looks.registry import resolve_style
     from .progress import batch_progress
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         look = resolve_style(style)
     except StyleError as e:

@@ -81,6 +81,7 @@ def _curve(tag: bytes):
         if ftype == 0:
             return lambda v: np.power(v, g)
         # ICC parametric types 1-4 are one formula: (a*v + b)^g + e above the break d, c*v + f below it.
+        q = q + [0.0] * (6 - len(q))
         a, b = q[0], q[1]
         c, d, e, f = {1: (0.0, -b / a, 0.0, 0.0), 2: (0.0, -b / a, q[2], q[2]),
                       3: (q[2], q[3], 0.0, 0.0), 4: (q[2], q[3], q[4], q[5])}[ftype]

@@ -80,7 +80,7 @@ def apply_orientation(a: np.ndarray, orientation: int) -> np.ndarray:
         4: lambda x: x[::-1],
         5: lambda x: x.swapaxes(0, 1),
         6: lambda x: np.rot90(x, k=-1),
-        7: lambda x: np.rot90(x, k=-1)[:, ::-1],
+        7: lambda x: x.swapaxes(0, 1)[::-1, ::-1],
         8: lambda x: np.rot90(x, k=1),
     }
     return np.ascontiguousarray(ops.get(orientation, ops[1])(a))

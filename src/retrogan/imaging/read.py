@@ -47,9 +47,9 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
                                  f"{w}x{h} = {w * h / 1e6:.0f} MP is more than --max-pixels {max_pixels / 1e6:.0f} MP")
         if w == 0 or h == 0:
             raise ImageReadError(path, "corrupt", f"declares an empty {w}x{h} image")
-        exif = im.getexif()
-        icc = im.info.get("icc_profile") or None
         try:
+            exif = im.getexif()  # may read to the end of the file (PNG eXIf after IDAT): inside the guard
+            icc = im.info.get("icc_profile") or None
             rgb, alpha, converted, notes = _decode(path, im, fmt, icc)
         except ImageReadError:
             raise

@@ -1,0 +1,146 @@
+"""End to end: the CLI on tiny images produces files that the test opens and checks."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import sha
+from helpers import load_script
+from retrogan.imaging import read_photo
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "retrogan", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def test_help_lists_commands():
+    r = cli("--help")
+    assert r.returncode == 0
+    for cmd in ("stylize", "styles", "eval"):
+        assert cmd in r.stdout
+
+
+def test_styles_lists_bundled_looks():
+    r = cli("styles")
+    assert r.returncode == 0 and "kodachrome-25" in r.stdout and "CC BY-SA" in r.stdout
+
+
+def test_stylize_single_file_beside_input(jpeg_file):
+    r = cli("stylize", jpeg_file)
+    assert r.returncode == 0, r.stderr
+    out = jpeg_file.with_name("cat.retro.jpg")
+    assert f"wrote {out}" in r.stdout
+    p = read_photo(out)
+    assert p.size == (128, 96)
+    assert np.abs(p.float_rgb() - read_photo(jpeg_file).float_rgb()).mean() > 0.01
+
+
+def test_stylize_output_file_and_refuses_to_overwrite(tmp_path, jpeg_file):
+    out = tmp_path / "res.png"
+    assert cli("stylize", jpeg_file, "-o", out, "--style", "fp4-125").returncode == 0
+    rgb = read_photo(out).rgb
+    assert np.array_equal(rgb[..., 0], rgb[..., 1])  # black and white stock
+    before = sha(out)
+    r = cli("stylize", jpeg_file, "-o", out)
+    assert r.returncode == 1 and "output exists" in r.stderr and sha(out) == before
+    assert cli("stylize", jpeg_file, "-o", out, "--overwrite").returncode == 0
+
+
+def test_stylize_never_overwrites_an_input_even_with_overwrite(tmp_path, jpeg_file):
+    before = sha(jpeg_file)
+    r = cli("stylize", jpeg_file, "-o", jpeg_file, "--overwrite")
+    assert r.returncode == 1 and "would overwrite an input" in r.stderr
+    assert sha(jpeg_file) == before
+
+
+def test_strength_zero_is_identity_on_lossless_files(tmp_path, photo_rgb):
+    Image.fromarray(photo_rgb).save(tmp_path / "a.png")
+    assert cli("stylize", tmp_path / "a.png", "-o", tmp_path / "b.png", "--strength", "0").returncode == 0
+    np.testing.assert_array_equal(read_photo(tmp_path / "b.png").rgb, photo_rgb)
+
+
+def test_folder_glob_and_recursive_inputs(tmp_path, photo_rgb):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    Image.fromarray(photo_rgb).save(src / "a.png")
+    Image.fromarray(photo_rgb).save(src / "b.jpg")
+    Image.fromarray(photo_rgb).save(src / "sub" / "c.tif")
+    r = cli("stylize", src, "-o", tmp_path / "flat", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "flat").iterdir()) == ["a.png", "b.jpg"]
+    assert cli("stylize", src, "-o", tmp_path / "deep", "-r", "-q").returncode == 0
+    assert (tmp_path / "deep" / "sub" / "c.tif").exists()
+    assert cli("stylize", str(src / "*.png"), "-o", tmp_path / "glob", "-q").returncode == 0
+    assert [p.name for p in (tmp_path / "glob").iterdir()] == ["a.png"]
+    # outputs written beside inputs are not picked up again by a second run over the folder
+    assert cli("stylize", src, "-q").returncode == 0
+    assert cli("stylize", src, "-q", "--overwrite").returncode == 0
+    assert not list(src.glob("*.retro.retro.*"))
+
+
+def test_stylize_with_cube_and_hald_files(tmp_path, jpeg_file):
+    from retrogan.luts import CubeLut, hald_image, identity_lut, write_cube
+
+    write_cube(CubeLut(identity_lut(5) * 0.5), tmp_path / "dim.cube")
+    Image.fromarray(hald_image(identity_lut(16)), "RGB").save(tmp_path / "id.png")
+    assert cli("stylize", jpeg_file, "-o", tmp_path / "d.png", "--style", tmp_path / "dim.cube").returncode == 0
+    assert read_photo(tmp_path / "d.png").rgb.max() <= 128
+    assert cli("stylize", jpeg_file, "-o", tmp_path / "i.png", "--style", tmp_path / "id.png").returncode == 0
+
+
+def test_unknown_style_is_a_clear_error(jpeg_file):
+    r = cli("stylize", jpeg_file, "--style", "no-such-look")
+    assert r.returncode == 2 and "unknown style 'no-such-look'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_16bit_and_alpha_survive_the_cli(tmp_path):
+    import tifffile
+
+    rgb = (np.random.default_rng(0).random((40, 50, 3)) * 65535).astype(np.uint16)
+    alpha = np.full((40, 50), 1234, np.uint16)
+    tifffile.imwrite(tmp_path / "in.tif", np.dstack([rgb, alpha]), photometric="rgb", extrasamples=["unassalpha"])
+    assert cli("stylize", tmp_path / "in.tif", "--strength", "0").returncode == 0
+    out = read_photo(tmp_path / "in.retro.tif")
+    assert out.bit_depth == 16
+    np.testing.assert_array_equal(out.rgb, rgb)
+    np.testing.assert_array_equal(out.alpha, alpha)
+
+
+def test_batch_of_damaged_files(tmp_path):
+    """A smaller sample of scripts/robustness.py: the batch goes on, names every failure, loses nothing."""
+    from skimage import data
+
+    rob = load_script("robustness")
+    res = rob.run(n_good=6, n_bad=30, seed=1, workdir=tmp_path, retrogan=[sys.executable, "-m", "retrogan"])
+    assert res["passed"], res
+    assert res["bad_named"] >= 15 and res["exit_code"] == 1
+
+
+def test_eval_reports_metrics_and_names_missing_and_extra(tmp_path, photo_rgb):
+    pred, truth = tmp_path / "pred", tmp_path / "truth"
+    pred.mkdir()
+    truth.mkdir()
+    Image.fromarray(photo_rgb).save(truth / "a.png")
+    Image.fromarray(photo_rgb).save(pred / "a.png")
+    Image.fromarray(photo_rgb).save(truth / "b.png")
+    Image.fromarray(np.clip(photo_rgb.astype(int) + 20, 0, 255).astype(np.uint8)).save(pred / "b.jpg", quality=95)
+    Image.fromarray(photo_rgb).save(truth / "only_truth.png")
+    Image.fromarray(photo_rgb).save(pred / "only_pred.png")
+    r = cli("eval", pred, truth, "--json", tmp_path / "m.json")
+    assert r.returncode == 1
+    assert "only_truth.png" in r.stderr and "only_pred.png" in r.stderr
+    res = json.loads((tmp_path / "m.json").read_text())
+    assert res["count"] == 2 and len(res["missing"]) == 1 and len(res["extra"]) == 1
+    a, b = res["images"]
+    assert a["delta_e"] == 0 and a["ssim"] == pytest.approx(1.0)
+    assert b["delta_e"] > 2 and b["psnr"] < 30
+    (truth / "only_truth.png").unlink()
+    (pred / "only_pred.png").unlink()
+    assert cli("eval", pred, truth, "-q").returncode == 0
