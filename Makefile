@@ -1,0 +1,33 @@
+# The README's two commands: `make demo` and `make test`. Both set everything up first and are idempotent.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The CPU wheel of this version is what the project is developed and tested with (see DEVELOPERS.md).
+TORCH ?= torch==2.13.0
+
+.PHONY: setup demo test test-slow robustness clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/retrogan stylize examples/seeding.jpg -o out/demo.jpg --overwrite
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m slow
+
+robustness: $(STAMP)
+	$(BIN)/python scripts/robustness.py --bad 220 --good 20
+
+clean:
+	rm -rf $(VENV) out build dist src/*.egg-info
