@@ -144,3 +144,32 @@ def test_eval_reports_metrics_and_names_missing_and_extra(tmp_path, photo_rgb):
     (truth / "only_truth.png").unlink()
     (pred / "only_pred.png").unlink()
     assert cli("eval", pred, truth, "-q").returncode == 0
+
+
+def test_identity_look_round_trip_keeps_size_depth_alpha_exif_and_icc(tmp_path, photo_rgb):
+    """stylize with an identity .cube: what a photographer's file carries comes out again."""
+    import io
+
+    from PIL import ImageCms
+
+    from conftest import skimage_file
+    from retrogan.imaging.icc import is_srgb
+    from retrogan.luts import CubeLut, identity_lut, write_cube
+
+    write_cube(CubeLut(identity_lut(17)), tmp_path / "identity.cube")
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0132], exif[0x0112] = "TestCam", "2020:01:02 03:04:05", 6
+    adobe = Image.open(skimage_file("rocket.jpg")).info["icc_profile"]
+    alpha = np.tile(np.arange(128, dtype=np.uint8), (96, 1))
+    Image.fromarray(np.dstack([photo_rgb, alpha]), "RGBA").save(tmp_path / "in.png", exif=exif, icc_profile=adobe)
+    r = cli("stylize", tmp_path / "in.png", "-o", tmp_path / "out.png", "--style", tmp_path / "identity.cube")
+    assert r.returncode == 0, r.stderr
+    out = Image.open(tmp_path / "out.png")
+    assert out.size == (96, 128) and out.mode == "RGBA"  # orientation 6 applied: portrait now
+    assert out.getexif()[0x010F] == "TestCam" and out.getexif()[0x0112] == 1
+    assert is_srgb(out.info["icc_profile"])
+    np.testing.assert_array_equal(np.asarray(out)[..., 3], np.rot90(alpha, -1))
+    src = ImageCms.profileToProfile(Image.fromarray(photo_rgb), ImageCms.ImageCmsProfile(io.BytesIO(adobe)),
+                                    ImageCms.createProfile("sRGB"), renderingIntent=1, outputMode="RGB")
+    diff = np.abs(np.asarray(out)[..., :3].astype(int) - np.rot90(np.asarray(src), -1))
+    assert diff.max() <= 1  # identity LUT on 8 bits: at most one code value of rounding
