@@ -1,0 +1,99 @@
+"""Film grain that is seeded, the same in tiles as in one piece, and the same when viewed at the same size at
+any resolution.
+
+The grain field is a periodic texture (period P pixels, chosen from the frame size only), made by Gaussian-filtering
+white noise in the Fourier domain. Grain size is a fraction of the frame's short side, and the per-pixel noise
+scales with pixel area, so a 16 MP render downsampled to 1 MP has the grain of a 1 MP render (the radially
+averaged power spectrum in frame-relative frequency is shown in benchmarks/results). A pixel reads the texture at
+its frame position plus an offset drawn from (seed, frame index): tiles agree exactly and every video frame differs.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import torch
+
+from ._util import Frame, frame_of, is_zero, luma, param
+
+REFERENCE_SHORT_SIDE = 1000  # ``amount`` is the grain's standard deviation on a frame of this short side
+TEXTURE_POOL = 4  # video frames cycle through this many textures, each at a fresh random offset
+
+
+def _hash(*values) -> int:
+    return int.from_bytes(hashlib.blake2b(repr(values).encode(), digest_size=8).digest(), "little") & (2 ** 63 - 1)
+
+
+def texture_period(frame: Frame) -> int:
+    longest = max(frame.height, frame.width)
+    return min(2048, max(64, 1 << (longest - 1).bit_length()))
+
+
+def _gaussian_power(period: int, sigma_px: float) -> torch.Tensor:
+    """|H(f)| of a Gaussian of sigma_px on the rfft2 grid of a period x period texture."""
+    fy = torch.fft.fftfreq(period, dtype=torch.float64).view(-1, 1)
+    fx = torch.fft.rfftfreq(period, dtype=torch.float64).view(1, -1)
+    return torch.exp(-2 * (torch.pi * sigma_px) ** 2 * (fy ** 2 + fx ** 2))
+
+
+def _filtered_variance(sigma_px: float, period: int = 256) -> float:
+    """Variance of unit white noise after the Gaussian filter: the mean of |H|^2 over the full spectrum."""
+    f = torch.fft.fftfreq(period, dtype=torch.float64)
+    h = torch.exp(-2 * (torch.pi * sigma_px) ** 2 * (f.view(-1, 1) ** 2 + f.view(1, -1) ** 2))
+    return float((h ** 2).mean())
+
+
+@lru_cache(maxsize=6)
+def grain_texture(seed: int, variant: int, height: int, width: int, size: float) -> torch.Tensor:
+    """(4, P, P) float32 periodic grain fields (one shared, three per-channel) for a frame of height x width; ``size`` is the grain's Gaussian sigma
+    as a fraction of the short side. Cached: tiles and frames of one clip reuse it."""
+    frame = Frame(height, width)
+    period = texture_period(frame)
+    sigma_px = size * frame.short
+    sigma_ref = size * REFERENCE_SHORT_SIDE
+    # white noise per pixel with std proportional to the pixel's linear size in frame units (1/short side), so the
+    # filtered field has the same variance at every resolution wherever the grain is larger than a pixel
+    scale = (frame.short / REFERENCE_SHORT_SIDE) / _filtered_variance(sigma_ref) ** 0.5
+    gen = torch.Generator().manual_seed(_hash("grain", seed, variant))
+    noise = torch.randn(4, period, period, generator=gen, dtype=torch.float32)
+    spec = torch.fft.rfft2(noise) * _gaussian_power(period, sigma_px).to(torch.complex64)
+    return (torch.fft.irfft2(spec, s=(period, period)) * scale).contiguous()
+
+
+def grain_offsets(seed: int, frame_index: int, period: int) -> tuple[int, int]:
+    h = _hash("offset", seed, frame_index)
+    return h % period, (h // period) % period
+
+
+def grain_field(x: torch.Tensor, size: float, colour, seed: int, frame_index: int,
+                frame: Frame | None) -> torch.Tensor:
+    """(1 or B, 3, h, w) zero-mean grain for x's pixels; colour 0 = the same grain in every channel (B&W film),
+    1 = independent per channel (the three dye layers of colour film)."""
+    f = frame_of(x, frame)
+    tex = grain_texture(int(seed), int(frame_index) % TEXTURE_POOL, f.height, f.width, float(size))
+    period = tex.shape[-1]
+    oy, ox = grain_offsets(int(seed), int(frame_index), period)
+    h, w = x.shape[-2:]
+    iy = (torch.arange(h) + (f.top + oy)) % period
+    ix = (torch.arange(w) + (f.left + ox)) % period
+    n = tex.index_select(1, iy).index_select(2, ix).to(device=x.device, dtype=x.dtype).unsqueeze(0)
+    if is_zero(colour):
+        return n[:, :1].expand(-1, 3, -1, -1)
+    c = param(colour, x).clamp(0, 1)
+    return torch.sqrt(1 - c) * n[:, :1] + torch.sqrt(c) * n[:, 1:]
+
+
+def density_weight(x: torch.Tensor) -> torch.Tensor:
+    """Grain shows most in the mid-tones and least in deep shadow and clipped highlight: 0.35 .. 1.0."""
+    y = luma(x).clamp(0, 1)
+    return 0.35 + 2.6 * y * (1 - y)
+
+
+def grain(x: torch.Tensor, amount=0.0, size: float = 0.0008, colour=0.0, seed: int = 0, frame_index: int = 0,
+          frame: Frame | None = None) -> torch.Tensor:
+    """Add film grain (identity: amount 0). amount: standard deviation in sRGB units on a 1000-px-high frame at
+    mid-grey; size: grain sigma as a fraction of the short side (0.0008 = 1.7 px at 4K)."""
+    if is_zero(amount):
+        return x
+    n = grain_field(x, size, colour, seed, frame_index, frame)
+    return (x + param(amount, x) * density_weight(x) * n).clamp(0.0, 1.0)
