@@ -28,8 +28,12 @@ def test_help_lists_commands():
 
 
 def test_styles_lists_bundled_looks():
-    r = cli("styles")
-    assert r.returncode == 0 and "kodachrome-25" in r.stdout and "CC BY-SA" in r.stdout
+    r = cli("styles", "--plain")
+    assert r.returncode == 0
+    rows = {line.split("\t")[0]: line.split("\t") for line in r.stdout.splitlines()}
+    assert len(rows) >= 16 and "kodachrome-25" in rows and "CC BY-SA" in rows["kodachrome-25"][4]
+    assert rows["tintype-1860s"][1] == "1856-1900"
+    assert cli("styles").returncode == 0
 
 
 def test_stylize_single_file_beside_input(jpeg_file):

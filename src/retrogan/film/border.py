@@ -10,13 +10,18 @@ BORDERS = {
 }
 
 
+def border_geometry(kind: str, width: int) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) border widths in pixels for a picture ``width`` pixels wide."""
+    return tuple(int(round(v * width)) for v in BORDERS[kind][0])
+
+
 def border(x: torch.Tensor, kind: str | None = None) -> torch.Tensor:
     """(B, 3, H, W) -> (B, 3, H + top + bottom, W + left + right) with the picture framed (identity: None)."""
     if not kind:
         return x
-    (l, t, r, b), colour = BORDERS[kind]
+    colour = BORDERS[kind][1]
     w = x.shape[-1]
-    pl, pt, pr, pb = (int(round(v * w)) for v in (l, t, r, b))
+    pl, pt, pr, pb = border_geometry(kind, w)
     out = torch.empty(x.shape[0], 3, x.shape[-2] + pt + pb, w + pl + pr, dtype=x.dtype, device=x.device)
     out[:] = torch.tensor(colour, dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
     out[:, :, pt:pt + x.shape[-2], pl:pl + w] = x

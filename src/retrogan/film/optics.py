@@ -52,8 +52,14 @@ def bloom(x: torch.Tensor, amount=0.0, radius: float = 0.02, threshold: float = 
     if is_zero(amount):
         return x
     lin = srgb_to_linear(x)
-    glow = gaussian_blur(F.relu(lin - threshold) / (1 - threshold), radius * frame_of(x, frame).short)
-    return linear_to_srgb(lin + param(amount, x) * glow)
+    return linear_to_srgb(lin + bloom_glow(lin, amount, radius, threshold, frame))
+
+
+def bloom_glow(lin: torch.Tensor, amount, radius: float = 0.02, threshold: float = 0.6,
+               frame: Frame | None = None) -> torch.Tensor:
+    """The additive linear-light glow of ``bloom`` for linear input ``lin``."""
+    glow = gaussian_blur(F.relu(lin - threshold) / (1 - threshold), radius * frame_of(lin, frame).short)
+    return param(amount, lin) * glow
 
 
 def halation(x: torch.Tensor, amount=0.0, radius: float = 0.008, threshold: float = 0.55,
@@ -63,9 +69,15 @@ def halation(x: torch.Tensor, amount=0.0, radius: float = 0.008, threshold: floa
     if is_zero(amount):
         return x
     lin = srgb_to_linear(x)
+    return linear_to_srgb(lin + halation_glow(lin, amount, radius, threshold, colour, frame))
+
+
+def halation_glow(lin: torch.Tensor, amount, radius: float = 0.008, threshold: float = 0.55,
+                  colour=(1.0, 0.32, 0.06), frame: Frame | None = None) -> torch.Tensor:
+    """The additive linear-light glow of ``halation`` for linear input ``lin``."""
     hi = F.relu(luma(lin) - threshold) / (1 - threshold)
-    glow = gaussian_blur(hi, radius * frame_of(x, frame).short) * rgb_param(colour, x)
-    return linear_to_srgb(lin + param(amount, x) * glow)
+    glow = gaussian_blur(hi, radius * frame_of(lin, frame).short) * rgb_param(colour, lin)
+    return param(amount, lin) * glow
 
 
 def chromatic_aberration(x: torch.Tensor, amount=0.0, frame: Frame | None = None) -> torch.Tensor:

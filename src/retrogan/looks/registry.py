@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import RetroganError, StyleError
-from .base import Look, LutLook
+from .base import FilmLook, Look, LutLook
 
 RAWTHERAPEE = "RawTherapee Film Simulation collection (Pat David, Pavlov Dmitry, Michael Ezra), CC BY-SA 4.0"
 
@@ -59,7 +59,25 @@ STYLES: dict[str, StyleEntry] = {
     ]
 }
 
-DEFAULT_STYLE = "kodachrome-25"
+def _era_preset(name: str) -> Callable[[], Look]:
+    def load() -> Look:
+        from ..film.presets import PRESETS
+
+        return FilmLook(name, PRESETS[name].params)
+    return load
+
+
+def _register_presets() -> None:
+    # the preset table is plain data (no torch): importing it keeps `retrogan --help` fast
+    from ..film.presets import PRESETS
+
+    for p in PRESETS.values():
+        source = "film renderer preset" + (f"; colour from {p.params.stock} ({RAWTHERAPEE})" if p.params.stock else "")
+        STYLES[p.name] = StyleEntry(p.name, p.era, p.process, p.description, source, _era_preset(p.name))
+
+
+_register_presets()
+DEFAULT_STYLE = "kodachrome-1950s"
 
 
 def default_style_name() -> str:
