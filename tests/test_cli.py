@@ -177,3 +177,25 @@ def test_identity_look_round_trip_keeps_size_depth_alpha_exif_and_icc(tmp_path, 
                                     ImageCms.createProfile("sRGB"), renderingIntent=1, outputMode="RGB")
     diff = np.abs(np.asarray(out)[..., :3].astype(int) - np.rot90(np.asarray(src), -1))
     assert diff.max() <= 1  # identity LUT on 8 bits: at most one code value of rounding
+
+
+def test_synth_writes_matching_pairs_and_reports_bad_files(tmp_path, photo_rgb):
+    src = tmp_path / "photos"
+    src.mkdir()
+    Image.fromarray(photo_rgb).save(src / "a.png")
+    Image.fromarray(photo_rgb[::-1]).save(src / "b.jpg")
+    (src / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 broken")
+    out = tmp_path / "pairs"
+    r = cli("synth", src, "--style", "albumen-1900s", "-o", out, "--variants", "2", "--seed", "4")
+    assert r.returncode == 1 and "broken.jpg" in r.stderr
+    inputs = sorted(p.name for p in (out / "inputs").iterdir())
+    assert inputs == sorted(p.name for p in (out / "targets").iterdir()) == [
+        "a_v00.png", "a_v01.png", "b_v00.png", "b_v01.png"]
+    np.testing.assert_array_equal(read_photo(out / "inputs" / "a_v00.png").rgb, photo_rgb)
+    t0, t1 = (read_photo(out / "targets" / f"a_v0{i}.png").rgb for i in (0, 1))
+    assert not np.array_equal(t0, t1)  # jittered variants differ
+    manifest = json.loads((out / "pairs.json").read_text())
+    assert len(manifest["pairs"]) == 4 and manifest["pairs"][0]["params"]["mono"] == 1.0
+    r2 = cli("synth", src, "--style", "albumen-1900s", "-o", tmp_path / "again", "--variants", "2", "--seed", "4")
+    np.testing.assert_array_equal(read_photo(tmp_path / "again" / "targets" / "a_v01.png").rgb, t1)  # seeded
+    assert cli("synth", src, "--style", "nope", "-o", out).returncode == 2

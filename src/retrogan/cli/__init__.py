@@ -6,6 +6,7 @@ import typer
 from . import eval as eval_cmd
 from . import styles as styles_cmd
 from . import stylize as stylize_cmd
+from . import synth as synth_cmd
 
 app = typer.Typer(
     name="retrogan",
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.command("stylize")(stylize_cmd.stylize)
 app.command("styles")(styles_cmd.styles)
 app.command("eval")(eval_cmd.evaluate)
+app.command("synth")(synth_cmd.synth)
 
 
 def main() -> None:

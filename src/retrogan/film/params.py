@@ -73,9 +73,9 @@ class FilmParams:
             elif isinstance(v, tuple):
                 base = v0 if isinstance(v0, tuple) else (v0,) * 3
                 changes[f.name] = tuple(b + strength * (a - b) for a, b in zip(v, base))
+        changes["stock_mix"] = self.stock_mix * strength  # identity has no stock: blend the stock's LUT out
         if strength == 0.0:
             changes["border"] = None
-            changes["stock_mix"] = 0.0
         return replace(self, **changes)
 
     def to_json(self) -> str:

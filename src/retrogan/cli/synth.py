@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def synth(
+    input_dir: str = typer.Argument(..., help="Folder of photos."),
+    style: str = typer.Option(..., "--style", "-s", help="Era preset, bundled film stock or FilmParams .json."),
+    output: Path = typer.Option(..., "-o", "--output", help="Writes OUTPUT/inputs, OUTPUT/targets, OUTPUT/pairs.json."),
+    variants: int = typer.Option(1, "--variants", min=1, help="Renders per photo; more than one jitters the look."),
+    seed: int = typer.Option(0, "--seed"),
+    max_side: Optional[int] = typer.Option(None, "--max-side", help="Downscale so the long side is at most this."),
+    overwrite: bool = typer.Option(False, "--overwrite"),
+) -> None:
+    """Make training pairs: each photo (inputs/) and its render through a look (targets/), matching stems."""
+    from rich.console import Console
+
+    from ..errors import StyleError
+    from ..synth import synthesise
+
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        report = synthesise(input_dir, style, output, variants=variants, seed=seed, max_side=max_side,
+                            overwrite=overwrite)
+    except StyleError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2)
+    typer.echo(f"wrote {report.pairs} pairs to {output}")
+    for msg in report.failed:
+        err.print(f"[red]failed:[/] {msg}", highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
