@@ -74,13 +74,27 @@ def grain_field(x: torch.Tensor, size: float, colour, seed: int, frame_index: in
     period = tex.shape[-1]
     oy, ox = grain_offsets(int(seed), int(frame_index), period)
     h, w = x.shape[-2:]
-    iy = (torch.arange(h) + (f.top + oy)) % period
-    ix = (torch.arange(w) + (f.left + ox)) % period
-    n = tex.index_select(1, iy).index_select(2, ix).to(device=x.device, dtype=x.dtype).unsqueeze(0)
+    n = _wrapped(_wrapped(tex, 1, f.top + oy, h), 2, f.left + ox, w).to(device=x.device, dtype=x.dtype).unsqueeze(0)
     if is_zero(colour):
         return n[:, :1].expand(-1, 3, -1, -1)
     c = param(colour, x).clamp(0, 1)
     return torch.sqrt(1 - c) * n[:, :1] + torch.sqrt(c) * n[:, 1:]
+
+
+def _wrapped(t: torch.Tensor, dim: int, start: int, length: int) -> torch.Tensor:
+    """t[start : start + length] along ``dim`` of a periodic tensor, as contiguous slices (much cheaper than a
+    gather of wrapped indices)."""
+    period = t.shape[dim]
+    start %= period
+    if start + length <= period:
+        return t.narrow(dim, start, length)
+    parts, pos, left = [], start, length
+    while left > 0:
+        take = min(left, period - pos)
+        parts.append(t.narrow(dim, pos, take))
+        left -= take
+        pos = 0
+    return torch.cat(parts, dim)
 
 
 def density_weight(x: torch.Tensor) -> torch.Tensor:

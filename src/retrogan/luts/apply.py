@@ -49,13 +49,29 @@ def apply_lut_float(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 def apply_lut_uint8(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Fast path for 8-bit pixels through Pillow's C trilinear ``Color3DLUT`` (tables of 2..65 entries)."""
-    from PIL import Image, ImageFilter
+    from PIL import Image
 
-    if table.shape[0] > 65:
-        table = resample_lut(table, 65)
-    n = table.shape[0]
-    lut = ImageFilter.Color3DLUT(n, np.clip(table, 0.0, 1.0).reshape(-1).tolist(), channels=3)
-    return np.asarray(Image.fromarray(rgb, "RGB").filter(lut))
+    return np.asarray(Image.fromarray(rgb, "RGB").filter(_pillow_lut(table)))
+
+
+_PILLOW_LUTS: dict[bytes, object] = {}
+
+
+def _pillow_lut(table: np.ndarray):
+    """Pillow's LUT object for a table, cached by content (building it converts ~10^6 floats, costlier than a strip)."""
+    import hashlib
+
+    from PIL import ImageFilter
+
+    key = hashlib.blake2b(np.ascontiguousarray(table).tobytes(), digest_size=16).digest()
+    lut = _PILLOW_LUTS.get(key)
+    if lut is None:
+        t = resample_lut(table, 65) if table.shape[0] > 65 else table
+        lut = ImageFilter.Color3DLUT(t.shape[0], np.clip(t, 0.0, 1.0).reshape(-1).tolist(), channels=3)
+        if len(_PILLOW_LUTS) > 16:
+            _PILLOW_LUTS.clear()
+        _PILLOW_LUTS[key] = lut
+    return lut
 
 
 def apply_lut(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
