@@ -1,0 +1,135 @@
+"""The fast generator G(X, Y): analyse small, render big.
+
+A small CNN looks at a thumbnail of X with the style code of Y injected through a style-modulated convolution and
+predicts the render parameters θ: weights over K learned basis 3D LUTs (an image-adaptive LUT), a coarse grid of
+local tone/colour adjustments, and film-layer amounts (vignette, grain). ``render`` applies θ to the image at any
+resolution with per-pixel operations; its cost does not depend on the network. Strength 0 is exactly the identity.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..film import lut as L
+from ..film._util import Frame, frame_of
+from ..film.grain import grain
+from ..film.optics import vignette
+from .blocks import FiLM, StyleModConv2d
+
+
+@dataclass
+class FastGeneratorConfig:
+    num_styles: int = 1
+    lut_size: int = 33
+    n_basis: int = 6
+    grid: int = 8            # local adjustments on a grid x grid lattice over the frame
+    thumb: int = 128         # the analyser sees a thumb x thumb thumbnail
+    width: int = 32
+    style_dim: int = 64
+    film: bool = True        # predict vignette and grain amounts
+    grain_size: float = 0.0008
+    max_local: float = 0.25  # bound on the local gain/offset
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RenderParams:
+    """θ for a batch: lut (B, 3, N, N, N), local (B, 6, G, G) gain/offset, vignette (B,), grain (B,)."""
+
+    lut: torch.Tensor
+    local: torch.Tensor
+    vignette: torch.Tensor
+    grain: torch.Tensor
+
+
+class FastGenerator(nn.Module):
+    def __init__(self, config: FastGeneratorConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.embed = nn.Embedding(c.num_styles, c.style_dim)
+        nn.init.normal_(self.embed.weight, std=1.0)
+        w = c.width
+        self.stem = nn.Sequential(nn.Conv2d(3, w, 3, 2, 1), nn.LeakyReLU(0.2))
+        self.mod = StyleModConv2d(w, 2 * w, c.style_dim, stride=2)
+        self.body = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(2 * w, 4 * w, 3, 2, 1), nn.LeakyReLU(0.2),
+                                  nn.Conv2d(4 * w, 4 * w, 3, 2, 1), nn.LeakyReLU(0.2))
+        self.film_mod = FiLM(4 * w, c.style_dim)
+        feat = 4 * w + c.style_dim
+        self.to_weights = nn.Linear(feat, c.n_basis)
+        self.to_local = nn.Conv2d(4 * w + c.style_dim, 6, 1)
+        self.to_film = nn.Linear(feat, 2)
+        # each style's own LUT (its global colour) plus K basis LUTs whose per-image weights adapt it to the photo;
+        # all residuals on the identity. Basis weights start at 1/K so the first gradients reach every basis.
+        self.style_lut = nn.Parameter(torch.zeros(c.num_styles, 3, c.lut_size, c.lut_size, c.lut_size))
+        self.basis = nn.Parameter(torch.randn(c.n_basis, 3, c.lut_size, c.lut_size, c.lut_size) * 1e-3)
+        nn.init.zeros_(self.to_weights.weight)
+        nn.init.constant_(self.to_weights.bias, 1.0 / c.n_basis)
+        for layer in (self.to_local, self.to_film):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+        nn.init.constant_(self.to_film.bias, -4.0)  # film amounts start near zero (softplus(-4) = 0.018)
+        self.register_buffer("identity_lut", L.identity(c.lut_size), persistent=False)
+
+    # --- analyse ---
+    def thumbnail(self, x: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, size=(self.config.thumb, self.config.thumb), mode="area")
+
+    def style_code(self, label: torch.Tensor) -> torch.Tensor:
+        return self.embed(label)
+
+    def lut_parameters(self) -> list[nn.Parameter]:
+        """The styles' own LUTs, trained at a colour-sized learning rate (the basis LUTs move with the network,
+        slower: at the LUT rate their noise, times K per-image weights, cost 0.1-0.2 ΔE)."""
+        return [self.style_lut]
+
+    def analyse(self, thumb: torch.Tensor, label: torch.Tensor, style: torch.Tensor | None = None) -> RenderParams:
+        """thumb: (B, 3, t, t) in [0, 1]; label: (B,) style labels; style: (B, style_dim) code (default: the
+        labels' embeddings) -> θ."""
+        style = self.style_code(label) if style is None else style
+        c = self.config
+        h = self.body(self.mod(self.stem(thumb * 2 - 1), style))
+        h = self.film_mod(h, style)
+        pooled = torch.cat([h.mean(dim=(2, 3)), style], 1)
+        weights = self.to_weights(pooled)
+        lut = self.identity_lut + self.style_lut[label] + torch.einsum("bk,kcdhw->bcdhw", weights, self.basis)
+        grid_feat = torch.cat([F.adaptive_avg_pool2d(h, c.grid), style[..., None, None].expand(-1, -1, c.grid, c.grid)], 1)
+        local = torch.tanh(self.to_local(grid_feat)) * c.max_local
+        local = local - local.mean(dim=(2, 3), keepdim=True)  # only what varies over the frame: colour is the LUT's
+        film = F.softplus(self.to_film(pooled)) if c.film else torch.zeros_like(pooled[:, :2])
+        return RenderParams(lut, local, film[:, 0] * 0.5, film[:, 1] * 0.05)
+
+    # --- render ---
+    def render(self, x: torch.Tensor, theta: RenderParams, strength=1.0, seed: int = 0,
+               frame: Frame | None = None) -> torch.Tensor:
+        """Apply θ to x (B, 3, H, W), which may be a crop of a larger frame (``frame``)."""
+        s = torch.as_tensor(strength, dtype=x.dtype, device=x.device).reshape(-1)
+        if bool((s == 0).all()):
+            return x
+        sb = s.view(-1, 1, 1, 1)
+        lut = self.identity_lut + s.view(-1, 1, 1, 1, 1) * (theta.lut - self.identity_lut)
+        y = L.trilinear(x, lut)
+        local = sample_local(theta.local, x, frame) * sb
+        y = y * (1 + local[:, :3]) + local[:, 3:]
+        y = vignette(y.clamp(0, 1), theta.vignette * s, frame=frame)
+        return grain(y, theta.grain * s, self.config.grain_size, 0.5, seed=seed, frame=frame)
+
+    def forward(self, x: torch.Tensor, label: torch.Tensor, strength=1.0, seed: int = 0,
+                thumb: torch.Tensor | None = None, frame: Frame | None = None) -> torch.Tensor:
+        theta = self.analyse(self.thumbnail(x) if thumb is None else thumb, label)
+        return self.render(x, theta, strength, seed, frame)
+
+
+def sample_local(local: torch.Tensor, x: torch.Tensor, frame: Frame | None) -> torch.Tensor:
+    """Bilinear sample of the (B, 6, G, G) lattice spanning the whole frame at x's pixels: (B, 6, h, w)."""
+    f = frame_of(x, frame)
+    h, w = x.shape[-2:]
+    ys = (torch.arange(h, dtype=x.dtype, device=x.device) + f.top + 0.5) / f.height * 2 - 1
+    xs = (torch.arange(w, dtype=x.dtype, device=x.device) + f.left + 0.5) / f.width * 2 - 1
+    grid = torch.stack(torch.broadcast_tensors(xs.view(1, -1), ys.view(-1, 1)), -1)
+    grid = grid.unsqueeze(0).expand(local.shape[0], -1, -1, -1)
+    return F.grid_sample(local, grid, mode="bilinear", padding_mode="border", align_corners=False)

@@ -1,0 +1,55 @@
+"""TrainConfig: everything a run needs, saved in every checkpoint and as JSON in the style folder."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+
+
+@dataclass
+class TrainConfig:
+    mode: str = "paired"               # paired | unpaired
+    arch: str = "fast"                 # a key of models.GENERATORS
+    labels: list[str] = field(default_factory=lambda: ["default"])
+    steps: int = 3000
+    minutes: float | None = None       # wall-clock budget; whichever of steps/minutes comes first ends the run
+    batch: int = 4
+    train_side: int = 1024             # larger training images are decimated to about this long side
+    crop: int = 160                    # G renders crops of this size
+    d_crop: int = 96                   # D judges crops of this size
+    lr_g: float = 1e-3
+    lr_lut: float = 1e-2
+    lr_decay: bool = True
+    lr_d: float = 2e-4
+    gan_loss: str = "logistic"         # logistic (the mission's loss) | lsgan | hinge
+    lambda_gan: float = 0.01
+    lambda_l1: float = 1.0
+    lambda_smooth: float = 2e-3
+    lambda_mono: float = 0.0          # film LUTs are not monotone per channel; measured to hurt (0.30 -> 0.61 ΔE)
+    pixels: int = 25000               # random whole-image pixels per sample for the colour (LUT) loss
+    lambda_local: float = 1e-2
+    r1: float = 0.0                    # R1 penalty weight on D (0 = off)
+    mismatch: float = 0.5              # weight of real images with a wrong label as negatives for D (multi-style)
+    # unpaired / self-training
+    lambda_content: float = 1.0
+    lambda_stats: float = 0.0
+    self_rounds: int = 2
+    self_keep: float = 0.5             # fraction of pseudo-pairs kept per round (most trusted by D and content)
+    ema: float = 0.99
+    seed: int = 0
+    device: str = "cpu"
+    log_every: int = 25
+    checkpoint_every: int = 250
+    checkpoint_seconds: float = 60.0
+    generator: dict = field(default_factory=dict)      # the generator config's fields (num_styles is set from labels)
+    discriminator: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @staticmethod
+    def from_dict(d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(TrainConfig)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return TrainConfig(**d)

@@ -1,0 +1,353 @@
+"""The trainer: D step then G step, EMA of G, logs, previews, checkpoints, resume, torchrun data parallel.
+
+Pair-wise: L1 to the target plus the conditional adversarial loss; D sees (input, image, label) and also learns to
+reject real targets shown with the wrong label. Unpaired: adversarial against the style folder plus a content term,
+then self-training rounds in which the EMA generator's own outputs, kept where D and the content check trust them,
+become pseudo-pairs trained with L1.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from .. import losses as LS
+from ..errors import RetroganError
+from ..film import lut as L
+from ..film._util import Frame
+from ..models import GENERATORS, DiscriminatorConfig, PatchDiscriminator
+from .checkpoint import load_optimizer, load_training_state, optimizer_tensors, save_style, save_training_state
+from .config import TrainConfig
+from .data import Pair, random_crop
+
+
+class TrainingDiverged(RetroganError):
+    pass
+
+
+@dataclass
+class Batch:
+    source: torch.Tensor          # (B, 3, c, c) crops of the inputs
+    target: torch.Tensor | None   # (B, 3, c, c) crops of the targets (paired) or None
+    real: torch.Tensor | None     # (B, 3, c, c) crops of style photos (unpaired) or None
+    thumb: torch.Tensor           # (B, 3, t, t) thumbnails of the whole inputs
+    label: torch.Tensor           # (B,)
+    frames: list[Frame]
+    pix_source: torch.Tensor | None = None  # (B, 3, 1, P) random pixels of the whole inputs (paired)
+    pix_target: torch.Tensor | None = None  # (B, 3, 1, P) the same pixels of the targets
+
+
+def distributed() -> tuple[int, int]:
+    """(rank, world size); initialises torch.distributed when launched by torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, out: Path, pairs: list[Pair] | None = None,
+                 sources: list[torch.Tensor] | None = None, style_images: list[torch.Tensor] | None = None,
+                 resume: bool = False, log=print) -> None:
+        self.cfg, self.out, self.log = cfg, Path(out), log
+        self.rank, self.world = distributed()
+        self.device = torch.device(cfg.device)
+        torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+        self.rng = np.random.default_rng(cfg.seed + 7919 * self.rank)
+        gen_cfg_cls, gen_cls = GENERATORS[cfg.arch]
+        self.gen_config = gen_cfg_cls(**{**cfg.generator, "num_styles": len(cfg.labels)})
+        self.G = gen_cls(self.gen_config).to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        dcfg = DiscriminatorConfig(**{**cfg.discriminator, "num_styles": len(cfg.labels),
+                                      "paired": cfg.mode == "paired"})
+        self.D = PatchDiscriminator(dcfg).to(self.device)
+        lut_params = self.G.lut_parameters() if hasattr(self.G, "lut_parameters") else []
+        lut_ids = {id(p) for p in lut_params}
+        groups = [{"params": [p for p in self.G.parameters() if id(p) not in lut_ids], "lr": cfg.lr_g}]
+        if lut_params:  # LUT entries are colours: they move at their own rate
+            groups.append({"params": lut_params, "lr": cfg.lr_lut})
+        self.opt_g = torch.optim.Adam(groups, betas=(0.5, 0.99))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(0.5, 0.99))
+        self.d_loss, self.g_loss = LS.GAN_LOSSES[cfg.gan_loss]
+        self.pairs, self.sources, self.style_images = pairs or [], sources or [], style_images or []
+        self.pseudo: list[Pair] = []
+        self.thumbs = {}
+        self.step_num, self.elapsed, self.round = 0, 0.0, 0
+        if resume:
+            self._load()
+        self.writer = self._tensorboard() if self.rank == 0 else None
+
+    # --- data ---------------------------------------------------------------------------------------------------
+    def _thumb(self, image: torch.Tensor, cache: bool = True) -> torch.Tensor:
+        """The analyser's view of a whole image. Cached only for dataset images, which stay alive (an id() of a
+        freed tensor can be reused)."""
+        key = id(image)
+        if key not in self.thumbs:
+            size = getattr(self.gen_config, "thumb", 64)
+            thumb = torch.nn.functional.interpolate(image[None], size=(size, size), mode="area")[0]
+            if not cache:
+                return thumb
+            self.thumbs[key] = thumb
+        return self.thumbs[key]
+
+    def sample_batch(self) -> Batch:
+        cfg, rng = self.cfg, self.rng
+        pool = self.pairs + self.pseudo
+        crops_s, crops_t, crops_r, thumbs, labels, frames, pix_s, pix_t = [], [], [], [], [], [], [], []
+        size = cfg.crop
+        if pool:
+            size = min(size, *(min(p.source.shape[-2:]) for p in pool))
+        if self.sources:
+            size = min(size, *(min(s.shape[-2:]) for s in self.sources + self.style_images))
+        for _ in range(cfg.batch):
+            if pool and (not self.sources or rng.random() < 0.5 or self.cfg.mode == "paired"):
+                p = pool[int(rng.integers(len(pool)))]
+                (src, tgt), (top, left) = random_crop([p.source, p.target], size, rng)
+                crops_t.append(tgt)
+                if cfg.pixels:  # colour coverage: pixels from anywhere in the picture, not just the crop
+                    flat = int(p.source.shape[-2] * p.source.shape[-1])
+                    idx = torch.from_numpy(rng.integers(0, flat, cfg.pixels))
+                    pix_s.append(p.source.reshape(3, -1)[:, idx].unsqueeze(1))
+                    pix_t.append(p.target.reshape(3, -1)[:, idx].unsqueeze(1))
+                image, label = p.source, p.label
+            else:
+                image = self.sources[int(rng.integers(len(self.sources)))]
+                (src,), (top, left) = random_crop([image], size, rng)
+                crops_t.append(None)
+                label = 0
+            crops_s.append(src)
+            thumbs.append(self._thumb(image))
+            labels.append(label)
+            frames.append(Frame(image.shape[-2], image.shape[-1], top, left))
+        if self.style_images:
+            for _ in range(cfg.batch):
+                (r,), _ = random_crop([self.style_images[int(rng.integers(len(self.style_images)))]], size, rng)
+                crops_r.append(r)
+        dev = self.device
+        target = None if any(t is None for t in crops_t) else torch.stack(crops_t).to(dev)
+        pixels = len(pix_s) == cfg.batch and target is not None
+        return Batch(torch.stack(crops_s).to(dev), target, torch.stack(crops_r).to(dev) if crops_r else None,
+                     torch.stack(thumbs).to(dev), torch.tensor(labels, device=dev), frames,
+                     torch.stack(pix_s).to(dev) if pixels else None, torch.stack(pix_t).to(dev) if pixels else None)
+
+    # --- the model ----------------------------------------------------------------------------------------------
+    def generate(self, G, b: Batch, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> (fake crops, regularisation + colour-pixel loss)."""
+        if self.cfg.arch != "fast":
+            return G(b.source, b.label), torch.zeros((), device=self.device)
+        theta = G.analyse(b.thumb, b.label)
+        outs = []
+        for i, frame in enumerate(b.frames):
+            theta_i = type(theta)(theta.lut[i:i + 1], theta.local[i:i + 1], theta.vignette[i:i + 1],
+                                  theta.grain[i:i + 1])
+            # one grain seed: its texture per image size is cached, and random crops move the grain anyway
+            outs.append(G.render(b.source[i:i + 1], theta_i, seed=0, frame=frame))
+        reg = (self.cfg.lambda_smooth * LS.lut_smoothness(theta.lut) + self.cfg.lambda_mono * LS.lut_monotonicity(theta.lut)
+               + self.cfg.lambda_local * theta.local.pow(2).mean())
+        if b.pix_source is not None and torch.is_grad_enabled():
+            reg = reg + self.cfg.lambda_l1 * LS.l1_loss(L.trilinear(b.pix_source, theta.lut), b.pix_target)
+        return torch.cat(outs), reg
+
+    def _d_crops(self, *images: torch.Tensor) -> list[torch.Tensor]:
+        c = images[0].shape[-1]
+        size = min(self.cfg.d_crop, c, images[0].shape[-2])
+        top = int(self.rng.integers(0, images[0].shape[-2] - size + 1))
+        left = int(self.rng.integers(0, c - size + 1))
+        return [None if im is None else im[..., top:top + size, left:left + size] for im in images]
+
+    def _sync(self, module: torch.nn.Module) -> None:
+        """Average gradients across ranks (data parallel without wrapping: our G is called through several
+        methods, which DDP's forward hooks would not see)."""
+        if self.world == 1:
+            return
+        for p in module.parameters():
+            if p.grad is not None:
+                dist.all_reduce(p.grad)
+                p.grad /= self.world
+
+    def step(self, b: Batch) -> dict[str, float]:
+        """One D step, then one G step. Returns the losses."""
+        cfg = self.cfg
+        paired = b.target is not None
+        logs: dict[str, float] = {}
+        seed = int(self.rng.integers(0, 2 ** 31))
+        # D step: G is not updated (its output is detached)
+        with torch.no_grad():
+            fake, _ = self.generate(self.G, b, seed)
+        real = b.target if paired else b.real
+        cond = b.source if cfg.mode == "paired" else None
+        real_c, fake_c, cond_c = self._d_crops(real, fake, cond)
+        self.D.requires_grad_(True)
+        self.opt_d.zero_grad(set_to_none=True)
+        if cfg.r1:
+            real_c = real_c.detach().requires_grad_(True)
+        real_logits = self.D(real_c, b.label, cond_c)
+        loss_d = self.d_loss(real_logits, self.D(fake_c, b.label, cond_c))
+        if len(cfg.labels) > 1 and cfg.mismatch and paired:
+            wrong = (b.label + torch.randint(1, len(cfg.labels), b.label.shape, device=self.device)) % len(cfg.labels)
+            loss_d = loss_d + cfg.mismatch * LS.D_FAKE_TERMS[cfg.gan_loss](self.D(real_c, wrong, cond_c))
+        if cfg.r1:
+            loss_d = loss_d + cfg.r1 * 0.5 * LS.r1_penalty(real_logits, real_c)
+        loss_d.backward()
+        self._sync(self.D)
+        self.opt_d.step()
+        logs["d"] = float(loss_d.detach())
+        # G step
+        self.D.requires_grad_(False)
+        self.opt_g.zero_grad(set_to_none=True)
+        fake, reg = self.generate(self.G, b, seed)
+        real_c, fake_c, cond_c = self._d_crops(real, fake, cond)
+        loss_adv = self.g_loss(self.D(fake_c, b.label, cond_c))
+        loss_g = cfg.lambda_gan * loss_adv + reg
+        if paired:
+            loss_l1 = LS.l1_loss(fake, b.target)
+            loss_g = loss_g + cfg.lambda_l1 * loss_l1
+            logs["l1"] = float(loss_l1)
+        else:
+            loss_c = LS.luminance_content_loss(fake, b.source)
+            loss_g = loss_g + cfg.lambda_content * loss_c
+            logs["content"] = float(loss_c)
+        loss_g.backward()
+        self._sync(self.G)
+        self.opt_g.step()
+        logs.update(g_adv=float(loss_adv), g=float(loss_g), reg=float(reg))
+        return logs
+
+    def update_ema(self) -> None:
+        with torch.no_grad():
+            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                pe.lerp_(p, 1 - self.cfg.ema)
+            for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
+                be.copy_(b)
+
+    # --- the loop -----------------------------------------------------------------------------------------------
+    def fit(self, progress=None) -> dict[str, float]:
+        cfg = self.cfg
+        budget = cfg.minutes * 60 if cfg.minutes else math.inf
+        start = time.perf_counter() - self.elapsed
+        last_ckpt = time.perf_counter()
+        logs: dict[str, float] = {}
+        rounds_at = self._self_training_schedule()
+        while self.step_num < cfg.steps and self.elapsed < budget:
+            if self.step_num in rounds_at:                      # self-training round
+                self.make_pseudo_pairs()
+            self._schedule_lr(budget)
+            batch = self.sample_batch()                          # data
+            logs = self.step(batch)                              # D step, G step
+            self.update_ema()                                    # EMA
+            self.step_num += 1
+            self.elapsed = time.perf_counter() - start
+            if not all(math.isfinite(v) for v in logs.values()):
+                raise TrainingDiverged(f"step {self.step_num}: a loss is not finite ({logs}); training stopped, the "
+                                       f"last good checkpoint in {self.out} is kept")
+            if progress:
+                progress(self.step_num, cfg.steps, self.elapsed, budget, logs)
+            if self.writer and self.step_num % cfg.log_every == 0:  # log
+                for k, v in logs.items():
+                    self.writer.add_scalar(f"loss/{k}", v, self.step_num)
+            if self.step_num % cfg.checkpoint_every == 0 or time.perf_counter() - last_ckpt > cfg.checkpoint_seconds:
+                self.checkpoint()                                # sample + checkpoint
+                last_ckpt = time.perf_counter()
+        self.checkpoint()
+        return logs
+
+    def _schedule_lr(self, budget: float) -> None:
+        """Linear decay to 10% over the run (by steps or by the time budget, whichever is nearer its end): the LUT
+        entries settle instead of jittering at the end."""
+        done = max(self.step_num / self.cfg.steps, self.elapsed / budget if math.isfinite(budget) else 0.0)
+        scale = 1.0 - 0.9 * min(1.0, done) if self.cfg.lr_decay else 1.0
+        base = [self.cfg.lr_g, self.cfg.lr_lut]
+        for group, lr in zip(self.opt_g.param_groups, base):
+            group["lr"] = lr * scale
+        for group in self.opt_d.param_groups:
+            group["lr"] = self.cfg.lr_d * scale
+
+    def _self_training_schedule(self) -> set[int]:
+        if self.cfg.mode != "unpaired" or self.cfg.self_rounds <= 0:
+            return set()
+        first = self.cfg.steps // 2
+        every = max(1, (self.cfg.steps - first) // self.cfg.self_rounds)
+        return {first + i * every for i in range(self.cfg.self_rounds)}
+
+    @torch.no_grad()
+    def make_pseudo_pairs(self) -> None:
+        """Render every source with the EMA generator; keep the outputs D finds most real and whose picture is
+        intact (content check) as pseudo-pairs for L1 training."""
+        scored = []
+        for src in self.sources:
+            out = self.stylize_tensor(src, 0)
+            realism = float(self.D(out[None], torch.zeros(1, dtype=torch.long, device=self.device)).mean())
+            content = float(LS.luminance_content_loss(out[None], src[None]))
+            scored.append((realism - 10 * content, src, out))
+        scored.sort(key=lambda t: -t[0])
+        keep = max(1, int(round(len(scored) * self.cfg.self_keep)))
+        self.pseudo = [Pair(f"pseudo{i}", s, o, 0) for i, (_, s, o) in enumerate(scored[:keep])]
+        self.round += 1
+        self.log(f"self-training round {self.round}: kept {keep} of {len(scored)} outputs as pseudo-pairs")
+
+    @torch.no_grad()
+    def stylize_tensor(self, image: torch.Tensor, label: int, G=None) -> torch.Tensor:
+        G = G or self.G_ema
+        lab = torch.tensor([label], device=self.device)
+        if self.cfg.arch == "fast":
+            theta = G.analyse(self._thumb(image, cache=False)[None].to(self.device), lab)
+            return G.render(image[None].to(self.device), theta)[0]
+        return G(image[None].to(self.device), lab)[0]
+
+    # --- checkpoints --------------------------------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        if self.rank != 0:
+            return
+        cfg_dict = __import__("json").loads(self.cfg.to_json())
+        save_style(self.out, self.cfg.arch, self.gen_config.to_dict(), self.cfg.labels, cfg_dict,
+                   self.G_ema.state_dict(), {"step": self.step_num, "elapsed_s": round(self.elapsed, 1)})
+        tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}
+        tensors.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
+        tensors.update({f"G_ema.{k}": v for k, v in self.G_ema.state_dict().items()})
+        og, og_meta = optimizer_tensors(self.opt_g, "opt_g")
+        od, od_meta = optimizer_tensors(self.opt_d, "opt_d")
+        tensors.update(og)
+        tensors.update(od)
+        tensors["rng.torch"] = torch.get_rng_state()
+        meta = {"step": self.step_num, "elapsed": self.elapsed, "round": self.round, "opt_g": og_meta,
+                "opt_d": od_meta, "rng_numpy": self.rng.bit_generator.state, "config": cfg_dict}
+        save_training_state(self.out, tensors, meta)
+        if self.writer:
+            self._preview()
+
+    def _load(self) -> None:
+        tensors, meta = load_training_state(self.out)
+        for name, module in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            module.load_state_dict({k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")})
+        load_optimizer(self.opt_g, tensors, "opt_g", meta["opt_g"])
+        load_optimizer(self.opt_d, tensors, "opt_d", meta["opt_d"])
+        torch.set_rng_state(tensors["rng.torch"])
+        self.rng.bit_generator.state = meta["rng_numpy"]
+        self.step_num, self.elapsed, self.round = meta["step"], meta["elapsed"], meta.get("round", 0)
+        self.log(f"resumed {self.out} at step {self.step_num} ({self.elapsed:.0f} s trained)")
+
+    def _tensorboard(self):
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            self.log("tensorboard is not installed: no TensorBoard logs (pip install tensorboard)")
+            return None
+        return SummaryWriter(str(self.out / "training" / "logs"))
+
+    def _preview(self) -> None:
+        """A fixed preview grid: the same inputs every time, input over output."""
+        items = (self.pairs or [Pair("s", s, s, 0) for s in self.sources])[:4]
+        tiles = []
+        for p in items:
+            src = torch.nn.functional.interpolate(p.source[None], size=(128, 128), mode="area")[0]
+            tiles.append(torch.cat([src, self.stylize_tensor(src, p.label)], 1))
+        if tiles:
+            self.writer.add_image("preview", torch.cat(tiles, 2).clamp(0, 1), self.step_num)
+            self.writer.flush()
