@@ -112,6 +112,8 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
                 error = str(e)
             except MemoryError:
                 error = f"{job.src}: out of memory (try a smaller --max-pixels or more RAM)"
+            except Exception as e:  # a bug of ours must not cost the rest of the batch; it is reported, not hidden
+                error = f"{job.src}: internal error ({type(e).__name__}: {e}); please report it"
         else:
             error = f"{job.src}: {error}"
         if error is not None:

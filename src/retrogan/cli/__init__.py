@@ -7,6 +7,7 @@ from . import eval as eval_cmd
 from . import styles as styles_cmd
 from . import stylize as stylize_cmd
 from . import synth as synth_cmd
+from . import train as train_cmd
 
 app = typer.Typer(
     name="retrogan",
@@ -19,6 +20,7 @@ app.command("stylize")(stylize_cmd.stylize)
 app.command("styles")(styles_cmd.styles)
 app.command("eval")(eval_cmd.evaluate)
 app.command("synth")(synth_cmd.synth)
+app.add_typer(train_cmd.app, name="train")
 
 
 def main() -> None:

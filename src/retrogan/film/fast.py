@@ -49,10 +49,14 @@ def colour_is_identity(p: FilmParams) -> bool:
 
 
 def apply_colour_fast(rgb: np.ndarray, p: FilmParams, workers: int = 2) -> np.ndarray:
-    """(H, W, 3) uint8/uint16 through the baked colour LUT; strips run in parallel threads (Pillow frees the GIL)."""
-    table = colour_table(p)
+    """(H, W, 3) uint8/uint16 through the baked colour LUT."""
     if colour_is_identity(p):
         return rgb.copy()
+    return apply_lut_threaded(rgb, colour_table(p), workers)
+
+
+def apply_lut_threaded(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
+    """A LUT over strips in parallel threads (Pillow and numpy release the GIL)."""
     rows = max(1, STRIP_PIXELS // rgb.shape[1])
     if rgb.shape[0] <= rows or workers <= 1:
         return apply_lut(rgb, table)

@@ -95,6 +95,16 @@ def resolve_style(name_or_path: str | None) -> Look:
     if spec in STYLES:
         return _load_bundled(spec)
     path = Path(spec)
+    label = None
+    if not path.exists() and ":" in spec:  # STYLE_DIR:label picks one look of a multi-style model
+        folder, _, label = spec.rpartition(":")
+        if Path(folder).is_dir():
+            path = Path(folder)
+    if path.is_dir():
+        from .gan import load_gan_style
+
+        look = load_gan_style(str(path.resolve()))
+        return look.with_label(label) if label else look
     if not path.exists():
         raise StyleError(f"unknown style {spec!r}: not a bundled look ({', '.join(STYLES)}) and no such file")
     suffix = path.suffix.lower()
@@ -109,4 +119,4 @@ def resolve_style(name_or_path: str | None) -> Look:
             return LutLook(path.stem, read_hald(path))
     except RetroganError as e:
         raise StyleError(f"style {spec}: {e}") from None
-    raise StyleError(f"style {spec}: expected a bundled name, a .cube file or a HaldCLUT .png")
+    raise StyleError(f"style {spec}: expected a bundled name, a style folder, a .cube file or a HaldCLUT .png")

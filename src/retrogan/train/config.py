@@ -40,6 +40,7 @@ class TrainConfig:
     log_every: int = 25
     checkpoint_every: int = 250
     checkpoint_seconds: float = 60.0
+    data: list = field(default_factory=list)           # where the data came from: [{"inputs", "targets"|"style", "label"}]
     generator: dict = field(default_factory=dict)      # the generator config's fields (num_styles is set from labels)
     discriminator: dict = field(default_factory=dict)
 

@@ -198,7 +198,7 @@ class Trainer:
         loss_d.backward()
         self._sync(self.D)
         self.opt_d.step()
-        logs["d"] = float(loss_d.detach())
+        logs["d"] = loss_d.item()
         # G step
         self.D.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
@@ -209,15 +209,15 @@ class Trainer:
         if paired:
             loss_l1 = LS.l1_loss(fake, b.target)
             loss_g = loss_g + cfg.lambda_l1 * loss_l1
-            logs["l1"] = float(loss_l1)
+            logs["l1"] = loss_l1.item()
         else:
             loss_c = LS.luminance_content_loss(fake, b.source)
             loss_g = loss_g + cfg.lambda_content * loss_c
-            logs["content"] = float(loss_c)
+            logs["content"] = loss_c.item()
         loss_g.backward()
         self._sync(self.G)
         self.opt_g.step()
-        logs.update(g_adv=float(loss_adv), g=float(loss_g), reg=float(reg))
+        logs.update(g_adv=loss_adv.item(), g=loss_g.item(), reg=reg.item())
         return logs
 
     def update_ema(self) -> None:

@@ -1,0 +1,132 @@
+"""`retrogan train paired|unpaired`: learn a look; the output folder is a self-describing style."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(help="Learn a look from pairs or from an unpaired folder.", no_args_is_help=True)
+
+_OPTS = {
+    "arch": typer.Option("fast", "--arch", help="Generator: fast (analyse small, render big) or unet (reference)."),
+    "steps": typer.Option(3000, "--steps", help="Stop after this many steps..."),
+    "minutes": typer.Option(None, "--minutes", help="...or after this much wall time, whichever comes first."),
+    "batch": typer.Option(4, "--batch"),
+    "seed": typer.Option(0, "--seed"),
+    "device": typer.Option("cpu", "--device", help="cpu or cuda."),
+    "resume": typer.Option(False, "--resume", help="Continue the run saved in the output folder (same config)."),
+    "overwrite": typer.Option(False, "--overwrite", help="Start afresh over an existing style folder."),
+    "quiet": typer.Option(False, "--quiet", "-q"),
+}
+
+
+@app.command("paired")
+def paired(
+    output: Path = typer.Option(..., "-o", "--output", help="The style folder to write."),
+    inputs: Optional[Path] = typer.Option(None, "--inputs", help="Folder of source photos."),
+    targets: Optional[Path] = typer.Option(None, "--targets", help="Folder of the same scenes in the look (same stems)."),
+    data: List[str] = typer.Option([], "--data", help="DIR[:label] holding inputs/ and targets/ (retrogan synth "
+                                                       "output); repeat for a multi-style model."),
+    label: str = typer.Option("default", "--label", help="Label of the --inputs/--targets look."),
+    arch: str = _OPTS["arch"], steps: int = _OPTS["steps"], minutes: Optional[float] = _OPTS["minutes"],
+    batch: int = _OPTS["batch"], seed: int = _OPTS["seed"], device: str = _OPTS["device"],
+    resume: bool = _OPTS["resume"], overwrite: bool = _OPTS["overwrite"], quiet: bool = _OPTS["quiet"],
+) -> None:
+    """Pair-wise training: the same scenes before and after, matched by file stem."""
+    sources = []
+    if inputs or targets:
+        if not (inputs and targets):
+            _fail("--inputs and --targets go together")
+        sources.append({"inputs": str(inputs), "targets": str(targets), "label": label})
+    for spec in data:
+        folder, _, lab = spec.partition(":") if not Path(spec).exists() else (spec, "", "")
+        folder = Path(folder)
+        sources.append({"inputs": str(folder / "inputs"), "targets": str(folder / "targets"),
+                        "label": lab or folder.name})
+    if not sources and not resume:
+        _fail("give --inputs and --targets, or --data DIR[:label]")
+    _run("paired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet)
+
+
+@app.command("unpaired")
+def unpaired(
+    output: Path = typer.Option(..., "-o", "--output"),
+    inputs: Optional[Path] = typer.Option(None, "--inputs", help="Folder of modern photos."),
+    style: Optional[Path] = typer.Option(None, "--style", help="Folder of photos in the target look (other scenes)."),
+    arch: str = _OPTS["arch"], steps: int = _OPTS["steps"], minutes: Optional[float] = _OPTS["minutes"],
+    batch: int = _OPTS["batch"], seed: int = _OPTS["seed"], device: str = _OPTS["device"],
+    resume: bool = _OPTS["resume"], overwrite: bool = _OPTS["overwrite"], quiet: bool = _OPTS["quiet"],
+) -> None:
+    """Self-training: adversarial training against the style folder with content preservation, then rounds in
+    which trusted outputs become pseudo-pairs."""
+    if not resume and not (inputs and style):
+        _fail("give --inputs and --style")
+    sources = [{"inputs": str(inputs), "style": str(style), "label": "default"}] if inputs else []
+    _run("unpaired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet)
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(2)
+
+
+def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet) -> None:
+    from rich.console import Console
+
+    from ..errors import RetroganError
+    from ..train.config import TrainConfig
+    from ..train.run import build_trainer, saved_config
+
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        if resume:
+            cfg = saved_config(output)
+            cfg.steps = steps if steps != 3000 else cfg.steps
+            cfg.minutes = minutes if minutes is not None else cfg.minutes
+        else:
+            if (output / "training").exists() and not overwrite:
+                _fail(f"{output} already holds a training run: --resume it or --overwrite it")
+            from ..models import GENERATORS
+
+            if arch not in GENERATORS:
+                _fail(f"unknown --arch {arch!r}; choose from {', '.join(GENERATORS)}")
+            labels = list(dict.fromkeys(s["label"] for s in sources))
+            cfg = TrainConfig(mode=mode, arch=arch, labels=labels, steps=steps, minutes=minutes, batch=batch,
+                              seed=seed, device=device, data=sources)
+        trainer = build_trainer(cfg, output, resume=resume, log=lambda m: err.print(m, highlight=False))
+        with _progress(quiet, err, cfg) as progress:
+            trainer.fit(progress)
+    except RetroganError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(1)
+    typer.echo(f"wrote style {output} (step {trainer.step_num}, {trainer.elapsed:.0f} s); "
+               f"use it with: retrogan stylize PHOTO --style {output}")
+
+
+class _progress:
+    def __init__(self, quiet, console, cfg) -> None:
+        self.quiet, self.console, self.cfg = quiet, console, cfg
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[losses]}"),
+                            TextColumn("ETA"), TimeRemainingColumn(), console=self.console)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("train", total=self.cfg.steps, losses="")
+
+        def update(step, total, elapsed, budget, logs):
+            total_now = total
+            if budget != float("inf") and elapsed > 0:  # a time budget: show progress against whichever ends first
+                total_now = min(total, int(step * budget / elapsed) + 1)
+            self.bar.update(self.task, completed=step, total=total_now,
+                            losses=" ".join(f"{k} {v:.4f}" for k, v in logs.items()))
+        return update
+
+    def __exit__(self, *exc):
+        if not self.quiet:
+            self.bar.__exit__(*exc)
+        return False

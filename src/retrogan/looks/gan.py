@@ -1,0 +1,109 @@
+"""A trained style folder as a Look: analyse a thumbnail, render the full image with per-pixel operations.
+
+For the fast generator the colour part of θ becomes a numpy LUT applied by the same fast path as any LUT look;
+the local grid and the film layer run in strips. The U-Net reference runs the network on the whole image.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import StyleError
+from ..imaging.photo import Photo, from_float, to_float
+from .base import check_strength
+
+STRIP_PIXELS = 1 << 20
+
+
+@dataclass
+class GanLook:
+    name: str
+    model: torch.nn.Module
+    arch: str
+    labels: list[str]
+    label: int = 0
+
+    def with_label(self, label: str) -> "GanLook":
+        if label not in self.labels:
+            raise StyleError(f"style {self.name} has no label {label!r}; it has: {', '.join(self.labels)}")
+        return replace(self, label=self.labels.index(label))
+
+    @torch.no_grad()
+    def theta(self, rgb: np.ndarray):
+        """θ for an (H, W, 3) uint8/uint16 image, from its thumbnail."""
+        thumb_side = self.model.config.thumb
+        x = thumbnail(rgb, thumb_side)
+        return self.model.analyse(x, torch.tensor([self.label]))
+
+    def apply(self, photo: Photo, *, strength: float = 1.0, seed: int = 0) -> Photo:
+        check_strength(strength)
+        if strength == 0.0:
+            return photo.with_rgb(photo.rgb.copy())
+        if self.arch != "fast":
+            return photo.with_rgb(self._apply_network(photo.rgb, strength, seed))
+        return photo.with_rgb(self._apply_fast(photo.rgb, strength, seed))
+
+    @torch.no_grad()
+    def _apply_fast(self, rgb: np.ndarray, strength: float, seed: int) -> np.ndarray:
+        from ..film.fast import apply_lut_threaded
+        from ..film.grain import grain
+        from ..film.lut import to_table
+        from ..film.optics import vignette
+        from ..film._util import Frame
+        from ..models.fast import sample_local
+
+        th = self.theta(rgb)
+        ident = self.model.identity_lut
+        table = to_table((ident + strength * (th.lut[0] - ident)).clamp(0, 1))
+        out = apply_lut_threaded(rgb, table)
+        out = out if out.flags.writeable else out.copy()
+        local = th.local * strength
+        vig, grn = float(th.vignette[0]) * strength, float(th.grain[0]) * strength
+        if local.abs().max() < 1e-4 and vig < 1e-3 and grn < 2e-4:  # nothing visible beyond the colour
+            return out
+        h, w = out.shape[:2]
+        rows = max(16, STRIP_PIXELS // w)
+        for y0 in range(0, h, rows):
+            strip = torch.from_numpy(to_float(out[y0:y0 + rows])).permute(2, 0, 1)[None]
+            frame = Frame(h, w, top=y0)
+            adj = sample_local(local, strip, frame)
+            strip = (strip * (1 + adj[:, :3]) + adj[:, 3:]).clamp(0, 1)
+            strip = vignette(strip, vig, frame=frame)
+            strip = grain(strip, grn, self.model.config.grain_size, 0.5, seed=seed, frame=frame)
+            out[y0:y0 + rows] = from_float(strip[0].permute(1, 2, 0).numpy(), 16 if out.dtype == np.uint16 else 8)
+        return out
+
+    @torch.no_grad()
+    def _apply_network(self, rgb: np.ndarray, strength: float, seed: int) -> np.ndarray:
+        x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
+        y = self.model(x, torch.tensor([self.label]), strength=strength, seed=seed)
+        return from_float(y[0].permute(1, 2, 0).numpy(), 16 if rgb.dtype == np.uint16 else 8)
+
+
+def thumbnail(rgb: np.ndarray, side: int) -> torch.Tensor:
+    x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
+    return F.interpolate(x, size=(side, side), mode="area")
+
+
+@lru_cache(maxsize=8)
+def load_gan_style(folder: str) -> GanLook:
+    from ..models import GENERATORS
+    from ..train.checkpoint import read_style
+
+    path = Path(folder)
+    info, weights = read_style(path)
+    arch = info.get("arch")
+    if arch not in GENERATORS:
+        raise StyleError(f"{path}: unknown architecture {arch!r} (known: {', '.join(GENERATORS)})")
+    cfg_cls, model_cls = GENERATORS[arch]
+    try:
+        model = model_cls(cfg_cls(**info["generator"]))
+        model.load_state_dict(weights)
+    except (TypeError, RuntimeError, KeyError) as e:
+        raise StyleError(f"{path}: weights do not match the saved configuration ({e})") from None
+    return GanLook(path.name, model.eval(), arch, list(info["labels"]))

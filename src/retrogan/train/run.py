@@ -1,0 +1,32 @@
+"""Build a run from a TrainConfig (its data sources included) and train it: what the CLI and resume share."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import RetroganError
+from .config import TrainConfig
+from .data import load_folder, load_pairs
+from .trainer import Trainer
+
+
+def build_trainer(cfg: TrainConfig, out: Path, resume: bool = False, log=print) -> Trainer:
+    if cfg.mode == "paired":
+        pairs = []
+        for item in cfg.data:
+            label = cfg.labels.index(item["label"])
+            pairs += load_pairs(Path(item["inputs"]), Path(item["targets"]), label, cfg.train_side, warn=log)
+        return Trainer(cfg, out, pairs=pairs, resume=resume, log=log)
+    if cfg.mode == "unpaired":
+        item = cfg.data[0]
+        sources = load_folder(Path(item["inputs"]), cfg.train_side, "modern photos")
+        style = load_folder(Path(item["style"]), cfg.train_side, "style photos")
+        return Trainer(cfg, out, sources=sources, style_images=style, resume=resume, log=log)
+    raise RetroganError(f"unknown training mode {cfg.mode!r}")
+
+
+def saved_config(out: Path) -> TrainConfig:
+    state = out / "training" / "state.json"
+    if not state.exists():
+        raise RetroganError(f"{out}: nothing to resume (no training/state.json); start without --resume")
+    return TrainConfig.from_dict(json.loads(state.read_text())["config"])

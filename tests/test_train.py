@@ -1,0 +1,186 @@
+"""Training: a step changes both nets and the D step leaves G alone; a small batch overfits; checkpoints resume
+exactly; a NaN stops with the last good checkpoint; the style folder works from the CLI; bad data is named."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from retrogan.train.config import TrainConfig
+from retrogan.train.data import DataError, Pair, load_pairs
+from retrogan.train.trainer import Trainer, TrainingDiverged
+
+TINY_G = {"lut_size": 9, "thumb": 32, "width": 8, "n_basis": 2, "grid": 4}
+TINY_D = {"width": 8, "layers": 2}
+
+
+def warm(x: torch.Tensor) -> torch.Tensor:
+    """A known look: warm, lifted blacks (a global colour function, what the fast generator models)."""
+    return (x ** torch.tensor([0.85, 1.0, 1.2]).view(3, 1, 1) * 0.9 + 0.06).clamp(0, 1)
+
+
+def make_pairs(photo_rgb, n=3, labels=(0,)):
+    base = torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255
+    pairs = []
+    for i in range(n):
+        src = base.roll(i * 17, dims=2)
+        for lab in labels:
+            tgt = warm(src) if lab == 0 else 1 - src * 0.5
+            pairs.append(Pair(f"p{i}_{lab}", src, tgt, lab))
+    return pairs
+
+
+def config(tmp_path, **kw):
+    base = dict(steps=4, batch=2, crop=48, d_crop=32, pixels=2000, checkpoint_every=10 ** 6,
+                checkpoint_seconds=10 ** 6, generator=TINY_G, discriminator=TINY_D)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def params(m):
+    return [p.detach().clone() for p in m.parameters()]
+
+
+def test_step_updates_both_nets_and_d_step_leaves_g_alone(tmp_path, photo_rgb):
+    t = Trainer(config(tmp_path), tmp_path / "s", pairs=make_pairs(photo_rgb))
+    g0, d0 = params(t.G), params(t.D)
+    batch = t.sample_batch()
+    # D step alone: run step with the G optimiser disabled
+    lr = [g["lr"] for g in t.opt_g.param_groups]
+    for g in t.opt_g.param_groups:
+        g["lr"] = 0.0
+    logs = t.step(batch)
+    assert all(np.isfinite(v) for v in logs.values())
+    assert all(torch.equal(a, b) for a, b in zip(g0, params(t.G)))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, params(t.D)))
+    for g, v in zip(t.opt_g.param_groups, lr):
+        g["lr"] = v
+    t.step(t.sample_batch())
+    assert any(not torch.equal(a, b) for a, b in zip(g0, params(t.G)))
+
+
+def test_overfits_a_small_batch(tmp_path, photo_rgb):
+    cfg = config(tmp_path, steps=150, lr_decay=False)
+    t = Trainer(cfg, tmp_path / "s", pairs=make_pairs(photo_rgb, n=2), log=lambda m: None)
+    first = t.step(t.sample_batch())["l1"]
+    logs = t.fit()
+    assert logs["l1"] < 0.012 and logs["l1"] < first / 5, (first, logs)
+
+
+def test_resume_continues_exactly(tmp_path, photo_rgb):
+    """A run killed after step 3 (checkpoint at step 2) and resumed ends with the weights of an unbroken run."""
+    pairs = make_pairs(photo_rgb)
+    straight = Trainer(config(tmp_path, steps=4), tmp_path / "a", pairs=pairs, log=lambda m: None)
+    straight.fit()
+    first = Trainer(config(tmp_path, steps=4, checkpoint_every=2), tmp_path / "b", pairs=pairs, log=lambda m: None)
+
+    def kill_after_step_3(step, *_):
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        first.fit(kill_after_step_3)
+    resumed = Trainer(config(tmp_path, steps=4), tmp_path / "b", pairs=pairs, resume=True, log=lambda m: None)
+    assert resumed.step_num == 2
+    resumed.fit()
+    for a, b in zip(params(straight.G), params(resumed.G)):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+    saved = json.loads((tmp_path / "b" / "style.json").read_text())
+    assert saved["train"]["generator"] == TINY_G and saved["step"] == 4
+
+
+def test_nan_stops_training_and_keeps_the_last_checkpoint(tmp_path, photo_rgb, monkeypatch):
+    t = Trainer(config(tmp_path, steps=6, checkpoint_every=2), tmp_path / "s", pairs=make_pairs(photo_rgb),
+                log=lambda m: None)
+    real_step = t.step
+    calls = {"n": 0}
+
+    def flaky(batch):
+        calls["n"] += 1
+        logs = real_step(batch)
+        return {**logs, "g": float("nan")} if calls["n"] == 3 else logs
+
+    monkeypatch.setattr(t, "step", flaky)
+    with pytest.raises(TrainingDiverged, match="step 3.*last good checkpoint"):
+        t.fit()
+    assert json.loads((tmp_path / "s" / "training" / "state.json").read_text())["step"] == 2
+
+
+def test_multi_style_model_learns_two_looks(tmp_path, photo_rgb):
+    cfg = config(tmp_path, steps=150, labels=["warm", "inverted"], lr_decay=False, ema=0.9)
+    t = Trainer(cfg, tmp_path / "m", pairs=make_pairs(photo_rgb, n=2, labels=(0, 1)), log=lambda m: None)
+    t.fit()
+    src = t.pairs[0].source
+    a, b = t.stylize_tensor(src, 0), t.stylize_tensor(src, 1)
+    assert (a - warm(src)).abs().mean() < (b - warm(src)).abs().mean() / 3
+    assert (b - (1 - src * 0.5)).abs().mean() < (a - (1 - src * 0.5)).abs().mean() / 3
+
+
+def _write_pairs(folder: Path, photo_rgb, n=3, drop_target=None):
+    (folder / "inputs").mkdir(parents=True)
+    (folder / "targets").mkdir()
+    for i in range(n):
+        src = np.roll(photo_rgb, i * 13, axis=1)
+        Image.fromarray(src).save(folder / "inputs" / f"im{i}.png")
+        if i != drop_target:
+            tgt = (warm(torch.from_numpy(src).permute(2, 0, 1).float() / 255).permute(1, 2, 0).numpy() * 255).round()
+            Image.fromarray(tgt.astype(np.uint8)).save(folder / "targets" / f"im{i}.png")
+
+
+def test_cli_train_then_stylize_with_the_style_folder(tmp_path, photo_rgb):
+    _write_pairs(tmp_path / "pairs", photo_rgb, drop_target=2)
+    style = tmp_path / "style"
+    cmd = [sys.executable, "-m", "retrogan", "train", "paired", "--inputs", str(tmp_path / "pairs" / "inputs"),
+           "--targets", str(tmp_path / "pairs" / "targets"), "-o", str(style), "--steps", "3", "--batch", "2", "-q"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "im2.png: no target with stem 'im2'" in r.stderr  # unmatched stems are named
+    assert (style / "generator.safetensors").exists() and (style / "style.json").exists()
+    r2 = subprocess.run(cmd, capture_output=True, text=True)
+    assert r2.returncode == 2 and "--resume it or --overwrite it" in r2.stderr
+    out = tmp_path / "out.png"
+    r = subprocess.run([sys.executable, "-m", "retrogan", "stylize", str(tmp_path / "pairs" / "inputs" / "im0.png"),
+                        "-o", str(out), "--style", str(style)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert Image.open(out).size == (photo_rgb.shape[1], photo_rgb.shape[0])
+    r = subprocess.run([sys.executable, "-m", "retrogan", "stylize", str(tmp_path / "pairs" / "inputs" / "im0.png"),
+                        "-o", str(tmp_path / "o2.png"), "--style", f"{style}:nope"], capture_output=True, text=True)
+    assert r.returncode == 2 and "no label 'nope'" in r.stderr
+
+
+def test_too_few_pairs_is_a_clear_error(tmp_path, photo_rgb):
+    _write_pairs(tmp_path / "p", photo_rgb, n=1)
+    with pytest.raises(DataError, match="needs at least 2"):
+        load_pairs(tmp_path / "p" / "inputs", tmp_path / "p" / "targets", 0, 256, warn=lambda m: None)
+
+
+def test_pairs_of_different_framing_are_refused_by_name(tmp_path, photo_rgb):
+    _write_pairs(tmp_path / "p", photo_rgb, n=3)
+    Image.fromarray(photo_rgb[:, :60]).save(tmp_path / "p" / "targets" / "im1.png")
+    Image.fromarray(np.asarray(Image.fromarray(photo_rgb).resize((64, 48)))).save(tmp_path / "p" / "targets" / "im0.png")
+    warnings = []
+    pairs = load_pairs(tmp_path / "p" / "inputs", tmp_path / "p" / "targets", 0, 256, warn=warnings.append)
+    assert [p.stem for p in pairs] == ["im0", "im2"]  # same framing at another size is resized; im1 is refused
+    assert any("im1.png" in w and "framing" in w for w in warnings)
+
+
+def test_torchrun_two_processes_hold_identical_weights_after_a_step(tmp_path):
+    worker = Path(__file__).parent / "ddp_worker.py"
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533",
+                        str(worker), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    from safetensors.torch import load_file
+
+    a, b = load_file(str(tmp_path / "rank0.safetensors")), load_file(str(tmp_path / "rank1.safetensors"))
+    init = load_file(str(tmp_path / "init.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    assert any(not torch.equal(a[k], init[k]) for k in a)  # and the step did change them
+    assert json.loads((tmp_path / "ranks.json").read_text()) == {"batches_differ": True}
