@@ -184,3 +184,16 @@ def test_torchrun_two_processes_hold_identical_weights_after_a_step(tmp_path):
         assert torch.equal(a[k], b[k]), k
     assert any(not torch.equal(a[k], init[k]) for k in a)  # and the step did change them
     assert json.loads((tmp_path / "ranks.json").read_text()) == {"batches_differ": True}
+
+
+def test_unpaired_self_training_runs_and_makes_pseudo_pairs(tmp_path, photo_rgb):
+    base = torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255
+    sources = [base.roll(i * 11, dims=2) for i in range(4)]
+    style = [warm(base.roll(i * 29 + 5, dims=1)) for i in range(4)]  # other "scenes" in the look
+    cfg = config(tmp_path, mode="unpaired", steps=8, self_rounds=2, self_keep=0.5)
+    messages = []
+    t = Trainer(cfg, tmp_path / "u", sources=sources, style_images=style, log=messages.append)
+    logs = t.fit()
+    assert all(np.isfinite(v) for v in logs.values())
+    assert t.round == 2 and len(t.pseudo) == 2
+    assert any("kept 2 of 4" in m for m in messages)

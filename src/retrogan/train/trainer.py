@@ -35,7 +35,8 @@ class TrainingDiverged(RetroganError):
 @dataclass
 class Batch:
     source: torch.Tensor          # (B, 3, c, c) crops of the inputs
-    target: torch.Tensor | None   # (B, 3, c, c) crops of the targets (paired) or None
+    target: torch.Tensor | None   # (B, 3, c, c) crops of the targets (pairs or pseudo-pairs; the source where none)
+    has_target: torch.Tensor      # (B,) bool: which samples have a (pseudo-)target
     real: torch.Tensor | None     # (B, 3, c, c) crops of style photos (unpaired) or None
     thumb: torch.Tensor           # (B, 3, t, t) thumbnails of the whole inputs
     label: torch.Tensor           # (B,)
@@ -131,9 +132,10 @@ class Trainer:
                 (r,), _ = random_crop([self.style_images[int(rng.integers(len(self.style_images)))]], size, rng)
                 crops_r.append(r)
         dev = self.device
-        target = None if any(t is None for t in crops_t) else torch.stack(crops_t).to(dev)
-        pixels = len(pix_s) == cfg.batch and target is not None
-        return Batch(torch.stack(crops_s).to(dev), target, torch.stack(crops_r).to(dev) if crops_r else None,
+        has = torch.tensor([t is not None for t in crops_t], device=dev)
+        target = torch.stack([s if t is None else t for s, t in zip(crops_s, crops_t)]).to(dev) if has.any() else None
+        pixels = len(pix_s) == cfg.batch and bool(has.all())
+        return Batch(torch.stack(crops_s).to(dev), target, has, torch.stack(crops_r).to(dev) if crops_r else None,
                      torch.stack(thumbs).to(dev), torch.tensor(labels, device=dev), frames,
                      torch.stack(pix_s).to(dev) if pixels else None, torch.stack(pix_t).to(dev) if pixels else None)
 
@@ -175,13 +177,13 @@ class Trainer:
     def step(self, b: Batch) -> dict[str, float]:
         """One D step, then one G step. Returns the losses."""
         cfg = self.cfg
-        paired = b.target is not None
         logs: dict[str, float] = {}
         seed = int(self.rng.integers(0, 2 ** 31))
         # D step: G is not updated (its output is detached)
         with torch.no_grad():
             fake, _ = self.generate(self.G, b, seed)
-        real = b.target if paired else b.real
+        # D's real images: the targets for pair-wise training, the style photos (never pseudo-targets) otherwise
+        real = b.target if cfg.mode == "paired" else b.real
         cond = b.source if cfg.mode == "paired" else None
         real_c, fake_c, cond_c = self._d_crops(real, fake, cond)
         self.D.requires_grad_(True)
@@ -190,7 +192,7 @@ class Trainer:
             real_c = real_c.detach().requires_grad_(True)
         real_logits = self.D(real_c, b.label, cond_c)
         loss_d = self.d_loss(real_logits, self.D(fake_c, b.label, cond_c))
-        if len(cfg.labels) > 1 and cfg.mismatch and paired:
+        if len(cfg.labels) > 1 and cfg.mismatch and cfg.mode == "paired":
             wrong = (b.label + torch.randint(1, len(cfg.labels), b.label.shape, device=self.device)) % len(cfg.labels)
             loss_d = loss_d + cfg.mismatch * LS.D_FAKE_TERMS[cfg.gan_loss](self.D(real_c, wrong, cond_c))
         if cfg.r1:
@@ -206,12 +208,13 @@ class Trainer:
         real_c, fake_c, cond_c = self._d_crops(real, fake, cond)
         loss_adv = self.g_loss(self.D(fake_c, b.label, cond_c))
         loss_g = cfg.lambda_gan * loss_adv + reg
-        if paired:
-            loss_l1 = LS.l1_loss(fake, b.target)
+        has = b.has_target
+        if has.any():  # pairs and pseudo-pairs: L1 to the (pseudo-)target
+            loss_l1 = LS.l1_loss(fake[has], b.target[has])
             loss_g = loss_g + cfg.lambda_l1 * loss_l1
             logs["l1"] = loss_l1.item()
-        else:
-            loss_c = LS.luminance_content_loss(fake, b.source)
+        if not has.all():  # unpaired photos: keep the picture
+            loss_c = LS.luminance_content_loss(fake[~has], b.source[~has])
             loss_g = loss_g + cfg.lambda_content * loss_c
             logs["content"] = loss_c.item()
         loss_g.backward()
@@ -234,9 +237,8 @@ class Trainer:
         start = time.perf_counter() - self.elapsed
         last_ckpt = time.perf_counter()
         logs: dict[str, float] = {}
-        rounds_at = self._self_training_schedule()
         while self.step_num < cfg.steps and self.elapsed < budget:
-            if self.step_num in rounds_at:                      # self-training round
+            if self._round_due(budget):                          # self-training round
                 self.make_pseudo_pairs()
             self._schedule_lr(budget)
             batch = self.sample_batch()                          # data
@@ -258,23 +260,25 @@ class Trainer:
         self.checkpoint()
         return logs
 
+    def _progress(self, budget: float) -> float:
+        """How far the run is, 0..1, by steps or by the time budget, whichever is nearer its end."""
+        return max(self.step_num / self.cfg.steps, self.elapsed / budget if math.isfinite(budget) else 0.0)
+
+    def _round_due(self, budget: float) -> bool:
+        """Self-training rounds start half-way and split the second half of the run between them."""
+        if self.cfg.mode != "unpaired" or self.round >= self.cfg.self_rounds:
+            return False
+        return self._progress(budget) >= 0.5 + 0.5 * self.round / self.cfg.self_rounds
+
     def _schedule_lr(self, budget: float) -> None:
-        """Linear decay to 10% over the run (by steps or by the time budget, whichever is nearer its end): the LUT
-        entries settle instead of jittering at the end."""
-        done = max(self.step_num / self.cfg.steps, self.elapsed / budget if math.isfinite(budget) else 0.0)
+        """Linear decay to 10% over the run: the LUT entries settle instead of jittering at the end."""
+        done = self._progress(budget)
         scale = 1.0 - 0.9 * min(1.0, done) if self.cfg.lr_decay else 1.0
         base = [self.cfg.lr_g, self.cfg.lr_lut]
         for group, lr in zip(self.opt_g.param_groups, base):
             group["lr"] = lr * scale
         for group in self.opt_d.param_groups:
             group["lr"] = self.cfg.lr_d * scale
-
-    def _self_training_schedule(self) -> set[int]:
-        if self.cfg.mode != "unpaired" or self.cfg.self_rounds <= 0:
-            return set()
-        first = self.cfg.steps // 2
-        every = max(1, (self.cfg.steps - first) // self.cfg.self_rounds)
-        return {first + i * every for i in range(self.cfg.self_rounds)}
 
     @torch.no_grad()
     def make_pseudo_pairs(self) -> None:

@@ -1,0 +1,62 @@
+"""cGAN unpaired (self-training) protocol: 10 raw photos + renders of 10 *other* photos per stock; mean CIEDE2000
+on the 14 held-out photos against their true renders, beside identity, Reinhard and histogram matching (which
+use the same 10 style renders).
+
+    .venv/bin/python benchmarks/cgan_unpaired.py --minutes 15 [--stocks slide,B&W]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import torch
+
+from _common import RESULTS, machine, markdown_table, save
+from cgan_paired import to_t
+from protocol import STOCKS, histogram_match, mean_delta_e, photos, reinhard, renders, split
+from retrogan.metrics import srgb_to_lab
+from retrogan.train.config import TrainConfig
+from retrogan.train.trainer import Trainer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=15.0)
+    ap.add_argument("--stocks", default=",".join(STOCKS))
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    names, imgs = photos()
+    tr, te = split()
+    raw_idx, style_idx = tr[:10], tr[10:20]
+    results = {}
+    for stock in args.stocks.split(","):
+        tg = renders(STOCKS[stock])
+        truth = [tg[i] for i in te]
+        pooled = np.concatenate([tg[i].reshape(-1, 3) for i in style_idx])
+        lab = srgb_to_lab(pooled)
+        res = {"identity": mean_delta_e([imgs[i] for i in te], truth),
+               "Reinhard": mean_delta_e([reinhard(imgs[i], lab.mean(0), lab.std(0)) for i in te], truth),
+               "histogram matching": mean_delta_e([histogram_match(imgs[i], pooled[::7]) for i in te], truth)}
+        cfg = TrainConfig(mode="unpaired", steps=10 ** 6, minutes=args.minutes, seed=args.seed,
+                          checkpoint_every=10 ** 9, checkpoint_seconds=10 ** 9)
+        trainer = Trainer(cfg, RESULTS / "tmp" / "unpaired", sources=[to_t(imgs[i]) for i in raw_idx],
+                          style_images=[to_t(tg[i]) for i in style_idx], log=lambda m: None)
+        trainer.fit()
+        with torch.no_grad():
+            preds = [trainer.stylize_tensor(to_t(imgs[i]), 0).permute(1, 2, 0).numpy() for i in te]
+        res[f"cGAN fast unpaired ({args.minutes:g} min)"] = mean_delta_e(preds, truth)
+        res["_steps"] = trainer.step_num
+        results[stock] = res
+        print(stock, json.dumps({k: round(v, 3) for k, v in res.items()}))
+    systems = [k for k in next(iter(results.values())) if not k.startswith("_")]
+    rows = [[s] + [f"{results[st][s]:.2f}" for st in results] for s in systems]
+    md = (f"Unpaired task: 10 raw photos + renders of 10 other photos, mean CIEDE2000 on 14 held-out photos; "
+          f"{args.minutes:g} min per stock.\n\n" + markdown_table(["system"] + list(results), rows)
+          + "\n\nsteps: " + json.dumps({k: v["_steps"] for k, v in results.items()}))
+    print(md)
+    save("cgan_unpaired", {"machine": machine(), "minutes": args.minutes, "results": results}, md)
+
+
+if __name__ == "__main__":
+    main()
