@@ -197,3 +197,16 @@ def test_unpaired_self_training_runs_and_makes_pseudo_pairs(tmp_path, photo_rgb)
     assert all(np.isfinite(v) for v in logs.values())
     assert t.round == 2 and len(t.pseudo) == 2
     assert any("kept 2 of 4" in m for m in messages)
+
+
+def test_style_folder_look_matches_the_trained_generator(tmp_path, photo_rgb):
+    from retrogan.imaging import Photo
+    from retrogan.looks import resolve_style
+
+    t = Trainer(config(tmp_path, steps=20), tmp_path / "s", pairs=make_pairs(photo_rgb), log=lambda m: None)
+    t.fit()
+    look = resolve_style(str(tmp_path / "s"))
+    out = look.apply(Photo(rgb=photo_rgb), seed=0).rgb / 255.0
+    ref = t.stylize_tensor(torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255, 0).permute(1, 2, 0).numpy()
+    assert np.abs(out - ref).mean() < 1.5 / 255
+    np.testing.assert_array_equal(look.apply(Photo(rgb=photo_rgb), strength=0.0).rgb, photo_rgb)

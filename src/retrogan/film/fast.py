@@ -80,7 +80,7 @@ def _to_array(x: torch.Tensor, dtype) -> np.ndarray:
     return x.squeeze(0).permute(1, 2, 0).clamp(0, 1).mul(top).add_(0.5).numpy().astype(dtype)
 
 
-def _thumbnail(rgb: np.ndarray) -> torch.Tensor:
+def thumbnail_tensor(rgb: np.ndarray) -> torch.Tensor:
     """Box-filtered (1, 3, h, w) float thumbnail with a short side of about THUMB_SHORT_SIDE."""
     h, w = rgb.shape[:2]
     k = max(1, min(h, w) // THUMB_SHORT_SIDE)
@@ -99,7 +99,7 @@ def glow_map(rgb: np.ndarray, p: FilmParams) -> torch.Tensor | None:
     """Halation + bloom as an additive linear-light map (1, 3, h, w) computed on a thumbnail, or None."""
     if p.halation == 0 and p.bloom == 0:
         return None
-    lin = srgb_to_linear(_thumbnail(rgb))
+    lin = srgb_to_linear(thumbnail_tensor(rgb))
     glow = torch.zeros_like(lin)
     if p.halation:
         glow += O.halation_glow(lin, p.halation, p.halation_radius)

@@ -86,8 +86,10 @@ class GanLook:
 
 
 def thumbnail(rgb: np.ndarray, side: int) -> torch.Tensor:
-    x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
-    return F.interpolate(x, size=(side, side), mode="area")
+    """(1, 3, side, side): a box-reduced copy first (never a float copy of a huge image), then area-resized."""
+    from ..film.fast import thumbnail_tensor
+
+    return F.interpolate(thumbnail_tensor(rgb), size=(side, side), mode="area")
 
 
 @lru_cache(maxsize=8)
