@@ -210,3 +210,17 @@ def test_style_folder_look_matches_the_trained_generator(tmp_path, photo_rgb):
     ref = t.stylize_tensor(torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255, 0).permute(1, 2, 0).numpy()
     assert np.abs(out - ref).mean() < 1.5 / 255
     np.testing.assert_array_equal(look.apply(Photo(rgb=photo_rgb), strength=0.0).rgb, photo_rgb)
+
+
+def test_cli_multi_style_from_data_folders_and_label_choice(tmp_path, photo_rgb):
+    _write_pairs(tmp_path / "warm", photo_rgb)
+    _write_pairs(tmp_path / "plain", photo_rgb)
+    style = tmp_path / "multi"
+    r = subprocess.run([sys.executable, "-m", "retrogan", "train", "paired", "--data", f"{tmp_path / 'warm'}:warm",
+                        "--data", str(tmp_path / "plain"), "-o", str(style), "--steps", "2", "--batch", "2", "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((style / "style.json").read_text())["labels"] == ["warm", "plain"]
+    r = subprocess.run([sys.executable, "-m", "retrogan", "stylize", str(tmp_path / "warm" / "inputs" / "im0.png"),
+                        "-o", str(tmp_path / "o.png"), "--style", f"{style}:plain"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -40,7 +40,9 @@ def paired(
             _fail("--inputs and --targets go together")
         sources.append({"inputs": str(inputs), "targets": str(targets), "label": label})
     for spec in data:
-        folder, _, lab = spec.partition(":") if not Path(spec).exists() else (spec, "", "")
+        folder, lab = spec, ""
+        if not Path(spec).exists() and ":" in spec:
+            folder, _, lab = spec.rpartition(":")
         folder = Path(folder)
         sources.append({"inputs": str(folder / "inputs"), "targets": str(folder / "targets"),
                         "label": lab or folder.name})
