@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from . import eval as eval_cmd
+from . import export as export_cmd
 from . import styles as styles_cmd
 from . import stylize as stylize_cmd
 from . import synth as synth_cmd
@@ -20,6 +21,7 @@ app.command("stylize")(stylize_cmd.stylize)
 app.command("styles")(styles_cmd.styles)
 app.command("eval")(eval_cmd.evaluate)
 app.command("synth")(synth_cmd.synth)
+app.command("export")(export_cmd.export)
 app.add_typer(train_cmd.app, name="train")
 
 

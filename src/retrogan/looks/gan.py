@@ -40,6 +40,21 @@ class GanLook:
         x = thumbnail(rgb, thumb_side)
         return self.model.analyse(x, torch.tensor([self.label]))
 
+    @torch.no_grad()
+    def colour_table(self, rgb: np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
+        """The colour LUT θ holds for ``rgb`` (or, with no image, the style's global LUT: identity + its own
+        LUT + the basis at the analyser's bias weights), blended toward the identity by strength: (N, N, N, 3)."""
+        from ..film.lut import to_table
+
+        m = self.model
+        if rgb is not None:
+            lut = self.theta(rgb).lut[0]
+        else:
+            weights = m.to_weights.bias
+            lut = m.identity_lut + m.style_lut[self.label] + torch.einsum("k,kcdhw->cdhw", weights, m.basis)
+        ident = m.identity_lut
+        return to_table((ident + strength * (lut - ident)).clamp(0, 1))
+
     def apply(self, photo: Photo, *, strength: float = 1.0, seed: int = 0) -> Photo:
         check_strength(strength)
         if strength == 0.0:
@@ -50,6 +65,12 @@ class GanLook:
 
     @torch.no_grad()
     def _apply_fast(self, rgb: np.ndarray, strength: float, seed: int) -> np.ndarray:
+        return self.render_theta(rgb, self.theta(rgb), strength, seed)
+
+    @torch.no_grad()
+    def render_theta(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int = 0) -> np.ndarray:
+        """Render (H, W, 3) uint8/uint16 with given render parameters θ (video holds θ steady within a shot):
+        the colour LUT by the fast LUT path, then the local grid, vignette and grain in strips."""
         from ..film.fast import apply_lut_threaded
         from ..film.grain import grain
         from ..film.lut import to_table
@@ -57,7 +78,6 @@ class GanLook:
         from ..film._util import Frame
         from ..models.fast import sample_local
 
-        th = self.theta(rgb)
         ident = self.model.identity_lut
         table = to_table((ident + strength * (th.lut[0] - ident)).clamp(0, 1))
         out = apply_lut_threaded(rgb, table)
@@ -74,7 +94,8 @@ class GanLook:
             adj = sample_local(local, strip, frame)
             strip = (strip * (1 + adj[:, :3]) + adj[:, 3:]).clamp(0, 1)
             strip = vignette(strip, vig, frame=frame)
-            strip = grain(strip, grn, self.model.config.grain_size, 0.5, seed=seed, frame=frame)
+            strip = grain(strip, grn, self.model.config.grain_size, 0.5, seed=seed, frame_index=frame_index,
+                          frame=frame)
             out[y0:y0 + rows] = from_float(strip[0].permute(1, 2, 0).numpy(), 16 if out.dtype == np.uint16 else 8)
         return out
 
