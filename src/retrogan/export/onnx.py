@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..film._util import linear_to_srgb, srgb_to_linear
+
 
 def trilinear_gather(x: torch.Tensor, lut: torch.Tensor) -> torch.Tensor:
     """(1, 3, H, W) in [0, 1] through lut (3, N, N, N) indexed [c, b, g, r], with gathers only (exportable)."""
@@ -72,8 +74,7 @@ class AnalyseRender(nn.Module):
         half_diag = torch.sqrt(hf * hf + wf * wf) / 2
         r2 = ((ys.view(-1, 1) * hf / 2) ** 2 + (xs.view(1, -1) * wf / 2) ** 2) / half_diag ** 2
         gain = 1 - theta.vignette[0] * s * r2.clamp(0, 1)
-        lin = torch.where(y <= 0.04045, y / 12.92, ((y + 0.055) / 1.055).clamp(min=1e-12) ** 2.4) * gain
-        return torch.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin.clamp(min=1e-12) ** (1 / 2.4) - 0.055).clamp(0, 1)
+        return linear_to_srgb(srgb_to_linear(y) * gain)
 
 
 def export_onnx(look, path: str | Path, example_size: tuple[int, int] = (256, 384)) -> Path:

@@ -44,16 +44,13 @@ class GanLook:
     def colour_table(self, rgb: np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
         """The colour LUT θ holds for ``rgb`` (or, with no image, the style's global LUT: identity + its own
         LUT + the basis at the analyser's bias weights), blended toward the identity by strength: (N, N, N, 3)."""
-        from ..film.lut import to_table
-
         m = self.model
         if rgb is not None:
             lut = self.theta(rgb).lut[0]
         else:
             weights = m.to_weights.bias
             lut = m.identity_lut + m.style_lut[self.label] + torch.einsum("k,kcdhw->cdhw", weights, m.basis)
-        ident = m.identity_lut
-        return to_table((ident + strength * (lut - ident)).clamp(0, 1))
+        return blended_table(lut, m.identity_lut, strength)
 
     def apply(self, photo: Photo, *, strength: float = 1.0, seed: int = 0) -> Photo:
         check_strength(strength)
@@ -73,14 +70,11 @@ class GanLook:
         the colour LUT by the fast LUT path, then the local grid, vignette and grain in strips."""
         from ..film.fast import apply_lut_threaded
         from ..film.grain import grain
-        from ..film.lut import to_table
         from ..film.optics import vignette
         from ..film._util import Frame
         from ..models.fast import sample_local
 
-        ident = self.model.identity_lut
-        table = to_table((ident + strength * (th.lut[0] - ident)).clamp(0, 1))
-        out = apply_lut_threaded(rgb, table)
+        out = apply_lut_threaded(rgb, blended_table(th.lut[0], self.model.identity_lut, strength))
         out = out if out.flags.writeable else out.copy()
         local = th.local * strength
         vig, grn = float(th.vignette[0]) * strength, float(th.grain[0]) * strength
@@ -104,6 +98,13 @@ class GanLook:
         x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
         y = self.model(x, torch.tensor([self.label]), strength=strength, seed=seed)
         return from_float(y[0].permute(1, 2, 0).numpy(), 16 if rgb.dtype == np.uint16 else 8)
+
+
+def blended_table(lut: torch.Tensor, identity: torch.Tensor, strength: float) -> np.ndarray:
+    """A (3, N, N, N) LUT blended toward the identity by strength, as a numpy (N, N, N, 3) table."""
+    from ..film.lut import to_table
+
+    return to_table((identity + strength * (lut - identity)).clamp(0, 1))
 
 
 def thumbnail(rgb: np.ndarray, side: int) -> torch.Tensor:
