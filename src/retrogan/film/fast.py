@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ..luts.apply import apply_lut
+from . import fast8
 from . import optics as O
 from ._util import Frame, linear_to_srgb, srgb_to_linear
 from .border import BORDERS, border_geometry
@@ -85,9 +86,9 @@ def thumbnail_tensor(rgb: np.ndarray) -> torch.Tensor:
     h, w = rgb.shape[:2]
     k = max(1, min(h, w) // THUMB_SHORT_SIDE)
     if rgb.dtype == np.uint8:  # Pillow's C box reduction, an order of magnitude faster than numpy's mean
-        from PIL import Image
+        from ..imaging.pixels import to_pillow
 
-        small = np.asarray(Image.fromarray(rgb).reduce(k), dtype=np.float32) / np.float32(255.0)
+        small = np.asarray(to_pillow(rgb, rgbx=True).reduce(k))[..., :3].astype(np.float32) / np.float32(255.0)
     else:
         hh, ww = h // k * k, w // k * k
         small = rgb[:hh, :ww].reshape(hh // k, k, ww // k, k, 3).mean(axis=(1, 3), dtype=np.float32)
@@ -129,6 +130,9 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
                  frame_index: int = 0) -> np.ndarray:
     """(H, W, 3) uint8/uint16 sRGB -> the look, same dtype (larger with a border)."""
     p = p.scaled(strength)
+    if rgb.dtype == np.uint8 and fast8.supports(p):
+        result = fast8.render_uint8(rgb, p, seed=seed, frame_index=frame_index)
+        return _with_border(result, p)
     out = apply_colour_fast(rgb, p)
     if not p.has_spatial():
         return out
@@ -169,10 +173,14 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
             dark, light = rasterise(marks, x, sub)
             x = apply_marks(x, dark, light)
         result[y0:y1] = _to_array(x, out.dtype)
-    if p.border:
-        colour = np.array(BORDERS[p.border][1]) * (65535 if out.dtype == np.uint16 else 255) + 0.5
-        result = pad_border(result, p.border, colour.astype(out.dtype))
-    return result
+    return _with_border(result, p)
+
+
+def _with_border(result: np.ndarray, p: FilmParams) -> np.ndarray:
+    if not p.border:
+        return result
+    colour = np.array(BORDERS[p.border][1]) * (65535 if result.dtype == np.uint16 else 255) + 0.5
+    return pad_border(result, p.border, colour.astype(result.dtype))
 
 
 def pad_border(a: np.ndarray, kind: str, fill) -> np.ndarray:

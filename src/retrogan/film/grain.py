@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import torch
 
-from ._util import Frame, frame_of, is_zero, luma, param
+from ._util import Frame, frame_of, is_zero, param
 
 REFERENCE_SHORT_SIDE = 1000  # ``amount`` is the grain's standard deviation on a frame of this short side
 TEXTURE_POOL = 4  # video frames cycle through this many textures, each at a fresh random offset
@@ -98,8 +98,9 @@ def _wrapped(t: torch.Tensor, dim: int, start: int, length: int) -> torch.Tensor
 
 
 def density_weight(x: torch.Tensor) -> torch.Tensor:
-    """Grain shows most in the mid-tones and least in deep shadow and clipped highlight: 0.35 .. 1.0."""
-    y = luma(x).clamp(0, 1)
+    """Grain shows most in the mid-tones and least in deep shadow and clipped highlight: 0.35 .. 1.0, per dye layer
+    (each channel by its own density, so a table lookup per channel renders it exactly)."""
+    y = x.clamp(0, 1)
     return 0.35 + 2.6 * y * (1 - y)
 
 

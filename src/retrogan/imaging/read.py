@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 from ..errors import ImageReadError
 from . import icc as iccmod
 from .photo import EXIF_ORIENTATION, Photo, apply_orientation, from_float, to_float
+from .pixels import rgb_view, single_block
 
 DEFAULT_MAX_PIXELS = 200_000_000
 READ_FORMATS = {"JPEG", "MPO", "PNG", "TIFF", "WEBP", "BMP", "GIF"}
@@ -50,7 +51,8 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
         try:
             exif = im.getexif()  # may read to the end of the file (PNG eXIf after IDAT): inside the guard
             icc = im.info.get("icc_profile") or None
-            rgb, alpha, converted, notes = _decode(path, im, fmt, icc)
+            with single_block(4 * w * h + (1 << 20)):
+                rgb, alpha, converted, notes = _decode(path, im, fmt, icc)
         except ImageReadError:
             raise
         except Exception as e:  # decoders raise many types on damaged data; each is reported, never hidden
@@ -119,7 +121,8 @@ def _decode(path: Path, im: Image.Image, fmt: str, icc: bytes | None):
             notes.append(f"embedded ICC profile could not be used ({e}); assumed sRGB")
     if im.mode != "RGB":
         im = im.convert("RGB")  # L -> gray RGB; CMYK without profile -> Pillow's naive conversion
-    return np.asarray(im).copy(), alpha, True, notes
+    view = rgb_view(im)
+    return (np.asarray(im).copy() if view is None else view), alpha, True, notes
 
 
 def _split_channels(path: Path, a: np.ndarray):

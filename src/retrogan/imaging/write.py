@@ -15,6 +15,7 @@ from PIL import Image
 from ..errors import ImageWriteError
 from .icc import srgb_profile_bytes
 from .photo import Photo, from_float, to_float
+from .pixels import to_pillow
 
 WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
 SIXTEEN_BIT_FORMATS = {"PNG", "TIFF"}
@@ -40,7 +41,7 @@ def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
         return _tiff16(photo, icc)
     rgb = photo.rgb if photo.bit_depth == 8 else from_float(to_float(photo.rgb), 8)
     alpha = photo.alpha if photo.alpha is None or photo.alpha.dtype == np.uint8 else (photo.alpha >> 8).astype(np.uint8)
-    im = Image.fromarray(rgb, "RGB")
+    im = to_pillow(rgb, rgbx=fmt == "JPEG" and alpha is None)
     if alpha is not None:
         im.putalpha(Image.fromarray(alpha, "L"))
     kw: dict = {"icc_profile": icc}

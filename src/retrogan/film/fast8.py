@@ -1,0 +1,382 @@
+"""The 8-bit fast lane of the film renderer: every full-resolution step is an integer table lookup.
+
+For 8-bit pixels every per-pixel operation of a look is a function of a handful of small integers, so it is a
+table, and a table lookup (numpy ``take``) costs a few nanoseconds a pixel:
+
+1. colour: the baked colour LUT expanded to all 2^24 colours (exact for 8-bit input, no interpolation at render
+   time), looked up by the packed RGB value;
+2. light: vignette, edge burn, glows (halation, bloom) and light leaks are, in linear light, ``lin * G + A`` with
+   smooth per-channel maps G and A computed on a thumbnail grid. Their values are quantised into a few dozen levels
+   and a table ``[G level, A level, value]`` holds the answer. A pixel reads the map cell picked by a fixed random
+   jitter (stochastic bilinear interpolation: on average it is the bilinear sample, the residue is far below grain);
+3. grain: the same seeded periodic grain field as the reference renderer, quantised into 64 levels; a table
+   ``[grain level, value]`` adds it with the density weighting of each dye layer;
+4. dust, hairs and scratches are drawn by the reference code only inside their bounding boxes.
+
+Strips run in two threads (numpy's ``take`` releases the GIL). Everything depends on the pixel's frame position,
+never on the strip, so tiles agree with a one-piece render exactly. Looks that need a neighbourhood (softness,
+chromatic aberration) or paper texture take the float path in ``fast``.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from . import optics as O
+from ..imaging.pixels import rgbx_base
+from ._util import Frame, linear_to_srgb, srgb_to_linear
+from .damage import apply_marks, make_marks, rasterise
+from .grain import density_weight, grain_offsets, grain_texture
+from .params import FilmParams
+
+UNSUPPORTED = ("softness", "chromatic_aberration")
+STRIP_ROWS_PIXELS = 1 << 19
+G_LEVELS, A_LEVELS, GRAIN_LEVELS, GRAIN_RANGE = 32, 48, 64, 4.5
+JITTER_PERIOD = 256
+
+
+def supports(p: FilmParams) -> bool:
+    return all(getattr(p, k) == 0 for k in UNSUPPORTED)
+
+
+# -- 1. colour ---------------------------------------------------------------------------------------------------
+
+def _pack(a: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 -> uint32 R | G << 8 | B << 16 (the little-endian RGBX word)."""
+    i = a[..., 2].astype(np.uint32)
+    i <<= 8
+    i |= a[..., 1]
+    i <<= 8
+    i |= a[..., 0]
+    return i
+
+
+@lru_cache(maxsize=2)
+def _full_table_cached(key: bytes, table_bytes: bytes, n: int) -> np.ndarray:
+    from ..luts.apply import apply_lut_uint8
+
+    table = np.frombuffer(table_bytes, np.float32).reshape(n, n, n, 3)
+    every = np.arange(1 << 24, dtype=np.uint32).view(np.uint8).reshape(4096, 4096, 4)[..., :3]
+    halves = np.array_split(np.arange(4096), 2)
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(pool.map(lambda rows: apply_lut_uint8(np.ascontiguousarray(every[rows]), table), halves))
+    return _pack(np.concatenate(parts)).reshape(-1)
+
+
+def full_table(table: np.ndarray) -> np.ndarray:
+    """(2^24,) uint32: the packed output colour for every packed 8-bit input colour (Pillow's trilinear lookup)."""
+    import hashlib
+
+    data = np.ascontiguousarray(table, np.float32).tobytes()
+    return _full_table_cached(hashlib.blake2b(data, digest_size=16).digest(), data, table.shape[0])
+
+
+# -- 2. light: lin * G + A ---------------------------------------------------------------------------------------
+
+def light_maps(thumb: torch.Tensor, p: FilmParams, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-channel gain G and additive A maps (3, h, w) on the thumbnail grid, or None when the look has neither."""
+    from .fast import glow_map
+    from .render import leak_angle
+    from .grain import _hash
+
+    if not (p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom):
+        return None
+    h, w = thumb.shape[-2:]
+    frame = Frame(h, w)
+    lin = srgb_to_linear(thumb)
+    gain = torch.ones_like(lin)
+    add = torch.zeros_like(lin)
+    if p.vignette:
+        gain = gain * O.vignette_gain(lin, p.vignette, frame=frame)
+    if p.edge_burn:
+        gain = gain * O.edge_burn_gain(lin, p.edge_burn, frame=frame)
+    if p.halation or p.bloom:
+        add = add + _glow(thumb, p)
+    if p.light_leak:
+        offset = ((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6
+        leak = O.light_leak_map(lin, leak_angle(p, seed), offset, 0.35, frame) * p.light_leak
+        leak = (leak * torch.tensor((1.0, 0.42, 0.08)).view(1, 3, 1, 1)).clamp(0, 1)
+        gain, add = gain * (1 - leak), add * (1 - leak) + leak
+    shape = (3, h, w)
+    return gain.expand(1, *shape)[0].numpy().copy(), add.expand(1, *shape)[0].numpy().copy()
+
+
+def _glow(thumb: torch.Tensor, p: FilmParams) -> torch.Tensor:
+    lin = srgb_to_linear(thumb)
+    glow = torch.zeros_like(lin)
+    if p.halation:
+        glow += O.halation_glow(lin, p.halation, p.halation_radius)
+    if p.bloom:
+        glow += O.bloom_glow(lin, p.bloom, p.bloom_radius)
+    return glow
+
+
+def _quantise(values: np.ndarray, n: int, sqrt: bool) -> tuple[np.ndarray, np.ndarray]:
+    """-> (levels, index of the nearest level per value): n levels spread evenly over the values' range, or evenly
+    in the square root of the distance from the minimum (finer where a glow is faint, as the eye is)."""
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-6:
+        return np.array([lo], np.float64), np.zeros(values.shape, np.int64)
+    t = (values - np.float32(lo)) * np.float32(1 / (hi - lo))
+    if sqrt:
+        np.sqrt(t, out=t)
+    index = np.rint(t * np.float32(n - 1)).astype(np.int64)
+    levels = np.linspace(0.0, 1.0, n)
+    return lo + (hi - lo) * (levels * levels if sqrt else levels), index
+
+
+_V = np.arange(256, dtype=np.float64) / 255.0
+
+
+@lru_cache(maxsize=1)
+def _srgb8_table() -> np.ndarray:
+    """Linear light on a 2^16 grid -> 8-bit sRGB (the grid is finer than an 8-bit step everywhere but in the
+    deepest shadows, where it still rounds within one level)."""
+    grid = torch.linspace(0, 1, 1 << 16, dtype=torch.float64)
+    return np.round(linear_to_srgb(grid).numpy() * 255).astype(np.uint8)
+
+
+def _srgb8(x: np.ndarray) -> np.ndarray:
+    return _srgb8_table().take(np.rint(np.clip(x, 0, 1) * 65535).astype(np.intp))
+
+
+def light_tables(gain: np.ndarray, add: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """-> (offsets (h*w, 4) uint32, table uint8): pixel value v of channel c in map cell i renders as
+    ``table[offsets[i, c] + v]`` (the channel's table start is in the offset). Where the gain is grey and the
+    glow has one colour the three channels share their levels."""
+    lin = srgb_to_linear(torch.from_numpy(_V)).numpy()
+    g_flat, a_flat = gain.reshape(3, -1), add.reshape(3, -1)
+    ref = int(np.argmax(a_flat.max(axis=1)))
+    scale = a_flat.max(axis=1) / max(float(a_flat[ref].max()), 1e-12)
+    shared = (np.abs(g_flat - g_flat[:1]).max() < 1e-6
+              and np.abs(a_flat - scale[:, None] * a_flat[ref]).max() < 1e-6)
+    offsets, tables = [], []
+    for c in range(3):
+        if shared and c > 0:
+            a_lv_c = a_lv * scale[c]
+        else:
+            g_lv, gi = _quantise(g_flat[c if not shared else 0], G_LEVELS, False)
+            a_lv, ai = _quantise(a_flat[c if not shared else ref], A_LEVELS, True)
+            offsets.append((gi * len(a_lv) + ai) * 256)
+            a_lv_c = a_lv * (scale[c] if shared else 1.0)
+        tables.append(_srgb8(lin[None, None, :] * g_lv[:, None, None] + a_lv_c[None, :, None]).reshape(-1))
+    stride = tables[0].size
+    if shared:
+        offsets = [offsets[0]] * 3
+    offsets = np.stack(offsets + [np.zeros_like(offsets[0])], 1) + np.arange(4) * stride  # X reads a 4th copy
+    return offsets.astype(np.uint32), np.concatenate(tables + [tables[0]])
+
+
+@lru_cache(maxsize=4)
+def _jitter(width: int) -> np.ndarray:
+    """(2, P, width) fixed uniform jitter in [0, 1), periodic in P: the stochastic-bilinear choice of map cell by
+    frame position."""
+    jit = np.random.default_rng(20261124).random((2, JITTER_PERIOD, JITTER_PERIOD), dtype=np.float32)
+    return np.tile(jit, (1, 1, -(-width // JITTER_PERIOD)))[:, :, :width].copy()
+
+
+def _axis(n: int, cells: int, start: int = 0, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For pixels start..stop of an axis of n pixels sampling a map of ``cells``: the cell below the sample point and
+    the jitter threshold at and above which the pixel takes the next cell (2 where there is none)."""
+    u = (np.arange(start, n if stop is None else stop) + 0.5) * (cells / n) - 0.5
+    base = np.floor(u)
+    thr = (1 - (u - base)).astype(np.float32)
+    thr[(base < 0) | (base >= cells - 1)] = 2.0
+    return np.clip(base, 0, cells - 1).astype(np.int32), thr
+
+
+@lru_cache(maxsize=48)
+def _cell_index_cached(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> np.ndarray:
+    return cell_index(y0, y1, height, width, mh, mw)
+
+
+def cells_for(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> np.ndarray:
+    """``cell_index``, remembered for frames up to 2.5 MP (video: every frame of a clip has the same geometry)."""
+    if height * width <= 2_500_000:
+        return _cell_index_cached(y0, y1, height, width, mh, mw)
+    return cell_index(y0, y1, height, width, mh, mw)
+
+
+def cell_index(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> np.ndarray:
+    """(y1 - y0, width) int32 index of the map cell each pixel reads: the bilinear neighbours, each with its
+    bilinear weight as probability."""
+    jit = _jitter(width)
+    by, ty = _axis(height, mh, y0, y1)
+    bx, tx = _axis(width, mw)
+    rows = np.arange(y0, y1) % JITTER_PERIOD
+    cell = np.add.outer((by * mw).astype(np.intp), bx)
+    cell += np.greater_equal(jit[0][rows], ty[:, None]).view(np.int8) * np.int32(mw)
+    cell += np.greater_equal(jit[1][rows], tx[None, :])
+    return cell
+
+
+# -- 3. grain ----------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=8)
+def grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple) -> np.ndarray:
+    """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
+    ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
+    tex = grain_texture(seed, variant, height, width, size)
+    if not any(colour):
+        n = tex[:1].expand(3, -1, -1).numpy()
+    else:
+        c = torch.tensor(colour, dtype=torch.float32).clamp(0, 1).view(3, 1, 1)
+        n = (torch.sqrt(1 - c) * tex[:1] + torch.sqrt(c) * tex[1:]).numpy()
+    q = np.clip(np.round((n / GRAIN_RANGE * 0.5 + 0.5) * (GRAIN_LEVELS - 1)), 0, GRAIN_LEVELS - 1)
+    period = tex.shape[-1]
+    q = np.concatenate([q, np.zeros_like(q[:1])]).astype(np.uint16)  # the X byte of RGBX pixels: level 0
+    q = np.ascontiguousarray(q.transpose(1, 2, 0)) << 8
+    return np.tile(q, (1, 1 + -(-width // period), 1))
+
+
+def _wrapped_rows(a: np.ndarray, start: int, count: int, period: int) -> np.ndarray:
+    """Rows start .. start + count of a texture periodic in ``period`` rows (a view when they do not wrap)."""
+    start %= period
+    if start + count <= period:
+        return a[start: start + count]
+    return a[(np.arange(start, start + count)) % period]
+
+
+def _level_values() -> np.ndarray:
+    return (np.arange(GRAIN_LEVELS) / (GRAIN_LEVELS - 1) * 2 - 1) * GRAIN_RANGE
+
+
+def paper_table(amount: float) -> np.ndarray:
+    """[texture level, value] -> value * (1 + 0.1 amount n value), uint8 (as ``damage.paper_texture``)."""
+    out = _V[None, :] * (1 + 0.1 * amount * _level_values()[:, None] * _V[None, :])
+    return np.round(np.clip(out, 0, 1) * 255).astype(np.uint8).reshape(-1)
+
+
+def grain_table(amount: float) -> np.ndarray:
+    """[grain level, value] -> value + amount * density weight * grain, uint8 (as ``grain.grain`` per channel)."""
+    level = _level_values()
+    weight = density_weight(torch.from_numpy(_V)).numpy()
+    out = _V[None, :] + amount * weight[None, :] * level[:, None]
+    return np.round(np.clip(out, 0, 1) * 255).astype(np.uint8).reshape(-1)
+
+
+# -- the render --------------------------------------------------------------------------------------------------
+
+def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: int = 0,
+                 workers: int = 2) -> np.ndarray:
+    """(H, W, 3) uint8 -> the look (no border; ``fast.render_array`` adds it). p: already scaled by strength and
+    ``supports(p)``."""
+    from .fast import colour_is_identity, colour_table, thumbnail_tensor
+
+    h, w = rgb.shape[:2]
+    packed = None if colour_is_identity(p) else full_table(colour_table(p))
+    # the light maps are computed on the colour-graded thumbnail, as the float path computes them on the graded image
+    light = None
+    if p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom:
+        thumb = thumbnail_tensor(rgb)
+        if packed is not None:
+            small = (thumb[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+            graded = packed.take(_pack(small)).view(np.uint8).reshape(*small.shape[:2], 4)[..., :3]
+            thumb = torch.from_numpy(graded.astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
+        gain, add = light_maps(thumb, p, seed)
+        offsets, table = light_tables(gain, add)
+        light = (offsets, table, gain.shape[1], gain.shape[2])
+    noise = noise_stages(p, h, w, seed, frame_index)
+    words = rgbx_base(rgb)
+    words = None if words is None else words.view(np.uint32)[..., 0]
+    out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
+    rows = max(8, STRIP_ROWS_PIXELS // w)
+
+    def strip(y0: int) -> None:
+        y1 = min(h, y0 + rows)
+        dst = out[y0:y1]
+        stages = (packed is not None) + (light is not None) + len(noise)
+        cur = rgb[y0:y1]
+        if packed is not None:
+            stages -= 1
+            idx = _pack(cur) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
+            cur = packed.take(idx, out=None if stages else dst.view(np.uint32)[..., 0], mode="clip")
+            cur = cur.view(np.uint8).reshape(y1 - y0, w, 4)
+        elif stages:
+            cur = np.empty((y1 - y0, w, 4), np.uint8)
+            cur[..., :3] = rgb[y0:y1]
+        if light is not None:
+            offsets, table, mh, mw = light
+            idx = offsets.take(cells_for(y0, y1, h, w, mh, mw), axis=0)
+            idx += cur
+            stages -= 1
+            cur = table.take(idx, out=None if stages else dst, mode="clip")
+        for levels, table, (oy, ox), period in noise:
+            idx = _wrapped_rows(levels, y0 + oy, y1 - y0, period)[:, ox % period: ox % period + w]
+            idx = idx | cur
+            stages -= 1
+            cur = table.take(idx, out=None if stages else dst, mode="clip")
+        if cur.base is not out and cur is not dst:  # no stage at all (marks only)
+            dst[..., :3] = cur[..., :3]
+
+    if workers > 1 and h > rows:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(strip, range(0, h, rows)))
+    else:
+        for y0 in range(0, h, rows):
+            strip(y0)
+    result = out[..., :3]
+    marks = make_marks(Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks, p.creases,
+                       p.light_dust)
+    if marks:
+        draw_marks(result, marks)
+    return result
+
+
+def noise_stages(p: FilmParams, h: int, w: int, seed: int, frame_index: int) -> list:
+    """(levels, table, offsets, period) for grain then paper, in the reference renderer's order."""
+    from .grain import TEXTURE_POOL, _hash, texture_period
+
+    period = texture_period(Frame(h, w))
+    stages = []
+    if p.grain:
+        colour = tuple(float(v) for v in np.broadcast_to(np.asarray(p.grain_colour, np.float64), (3,)))
+        levels = grain_levels(int(seed), int(frame_index) % TEXTURE_POOL, h, w, float(p.grain_size), colour)
+        stages.append((levels, grain_table(float(p.grain)), grain_offsets(int(seed), int(frame_index), period),
+                       period))
+    if p.paper:
+        paper_seed = _hash("paper", seed) % (2 ** 31)
+        levels = grain_levels(paper_seed, 0, h, w, 0.004, (0.0, 0.0, 0.0))
+        stages.append((levels, paper_table(float(p.paper)), grain_offsets(paper_seed, 0, period), period))
+    return stages
+
+
+def draw_marks(a: np.ndarray, marks: list) -> None:
+    """Composite marks into a uint8 (H, W, 3) array in place, touching only the boxes the marks cover."""
+    h, w = a.shape[:2]
+    frame = Frame(h, w)
+    for y0, y1, x0, x1 in merged_boxes([mark_box(m, frame) for m in marks], h, w):
+        x = torch.from_numpy(a[y0:y1, x0:x1].astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
+        dark, light = rasterise(marks, x, Frame(h, w, top=y0, left=x0))
+        x = apply_marks(x, dark, light)
+        a[y0:y1, x0:x1] = (x[0].permute(1, 2, 0).clamp(0, 1) * 255 + 0.5).numpy().astype(np.uint8)
+
+
+def mark_box(m, frame: Frame) -> tuple[int, int, int, int]:
+    """The pixel box (y0, y1, x0, x1) ``rasterise`` can touch for one mark (same padding)."""
+    import math
+
+    pad = m.radius + 2 / frame.short
+    us, vs = [q[0] for q in m.points], [q[1] for q in m.points]
+    return (int(math.floor((min(vs) - pad) * frame.short)), int(math.ceil((max(vs) + pad) * frame.short)),
+            int(math.floor((min(us) - pad) * frame.short)), int(math.ceil((max(us) + pad) * frame.short)))
+
+
+def merged_boxes(boxes, h: int, w: int) -> list[tuple[int, int, int, int]]:
+    """Clip to the frame and merge overlapping boxes until none overlap (so no pixel is composited twice)."""
+    todo = [(max(0, a), min(h, b), max(0, c), min(w, d)) for a, b, c, d in boxes]
+    todo = [b for b in todo if b[0] < b[1] and b[2] < b[3]]
+    done: list[tuple[int, int, int, int]] = []
+    while todo:
+        box = todo.pop()
+        for i, o in enumerate(done):
+            if box[0] < o[1] and o[0] < box[1] and box[2] < o[3] and o[2] < box[3]:
+                done.pop(i)
+                todo.append((min(box[0], o[0]), max(box[1], o[1]), min(box[2], o[2]), max(box[3], o[3])))
+                break
+        else:
+            done.append(box)
+    return done

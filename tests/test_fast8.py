@@ -1,0 +1,117 @@
+"""The 8-bit table-lookup lane of the film renderer against the float lane, and the zero-copy pixel hand-over."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from retrogan.film import fast, fast8
+from retrogan.film.params import FilmParams
+from retrogan.film.presets import PRESETS
+from retrogan.luts.apply import apply_lut_uint8
+from retrogan.metrics import delta_e_images
+
+from conftest import skimage_file
+
+LANE_PRESETS = [n for n, pr in PRESETS.items() if fast8.supports(pr.params)]
+
+
+@pytest.fixture(scope="module")
+def cat() -> np.ndarray:
+    return np.asarray(Image.open(skimage_file("chelsea.png")).convert("RGB")).copy()
+
+
+def float_lane(rgb: np.ndarray, p: FilmParams, seed: int) -> np.ndarray:
+    """The same render through the float path (16-bit input), rounded back to 8 bits."""
+    out = fast.render_array(rgb.astype(np.uint16) * 257, p, seed=seed)
+    return np.rint(out / 257.0).astype(np.uint8)
+
+
+def test_most_presets_take_the_8_bit_lane():
+    assert len(LANE_PRESETS) >= 6 and "kodachrome-1950s" in LANE_PRESETS
+
+
+@pytest.mark.parametrize("name", LANE_PRESETS)
+def test_8_bit_lane_matches_the_float_lane(name, cat):
+    p = PRESETS[name].params
+    out = fast.render_array(cat, p, seed=3)
+    ref = float_lane(cat, p, seed=3)
+    assert out.shape == ref.shape
+    assert delta_e_images(out / 255.0, ref / 255.0) < 0.7, name
+    d = np.abs(out.astype(int) - ref)
+    assert np.percentile(d, 99) <= 3, name
+    if p.grain:  # the same grain, pixel for pixel, not just the same amount
+        no_grain = replace(p, grain=0.0)
+        g_fast = out.astype(float) - fast.render_array(cat, no_grain, seed=3)
+        g_ref = ref.astype(float) - float_lane(cat, no_grain, seed=3)
+        assert np.corrcoef(g_fast.ravel(), g_ref.ravel())[0, 1] > 0.9
+        assert abs(g_fast.std() / g_ref.std() - 1) < 0.05
+
+
+def test_light_maps_have_no_blocks_on_a_smooth_gradient():
+    """Strong vignette, halation and a light leak on a smooth ramp: within 2 levels of the float lane at 99% of
+    the pixels and 4 everywhere (nearest-cell sampling of the thumbnail maps would leave steps)."""
+    y, x = np.mgrid[0:360, 0:640]
+    ramp = np.stack([x / 639 * 255, y / 359 * 255, np.full_like(x, 128.0)], -1).astype(np.uint8)
+    p = FilmParams(vignette=0.6, halation=0.8, light_leak=0.7, leak_angle=0.5)
+    out, ref = fast.render_array(ramp, p, seed=1), float_lane(ramp, p, seed=1)
+    d = np.abs(out.astype(int) - ref)
+    assert np.percentile(d, 99) <= 2 and d.max() <= 4
+
+
+def test_strip_size_and_threads_do_not_change_the_render(cat, monkeypatch):
+    p = PRESETS["kodachrome-1950s"].params
+    whole = fast8.render_uint8(cat, p, seed=5, workers=1)
+    monkeypatch.setattr(fast8, "STRIP_ROWS_PIXELS", cat.shape[1] * 7)
+    np.testing.assert_array_equal(fast8.render_uint8(cat, p, seed=5, workers=2), whole)
+
+
+def test_video_frames_get_fresh_grain_and_the_same_light(cat):
+    p = PRESETS["colour-negative-1980s"].params
+    a, b = fast8.render_uint8(cat, p, seed=1, frame_index=0), fast8.render_uint8(cat, p, seed=1, frame_index=1)
+    assert np.abs(a.astype(int) - b).mean() > 1  # grain moves
+    assert abs(a.astype(float).mean() - b.astype(float).mean()) < 0.2  # the tone does not
+
+
+def test_full_colour_table_equals_pillows_lookup(cat):
+    table = fast.colour_table(PRESETS["kodachrome-1950s"].params)
+    packed = fast8.full_table(table)
+    rng = np.random.default_rng(0)
+    colours = np.concatenate([cat.reshape(1, -1, 3), rng.integers(0, 256, (1, 4096, 3), dtype=np.uint8)], 1)
+    got = packed.take(fast8._pack(colours)).view(np.uint8).reshape(*colours.shape[:2], 4)[..., :3]
+    np.testing.assert_array_equal(got, apply_lut_uint8(colours, table))
+
+
+def test_merged_boxes_do_not_overlap():
+    boxes = [(0, 10, 0, 10), (5, 15, 5, 15), (30, 40, 30, 40), (14, 20, 14, 31), (-5, 3, 95, 120)]
+    merged = fast8.merged_boxes(boxes, 100, 100)
+    for i, a in enumerate(merged):
+        assert 0 <= a[0] < a[1] <= 100 and 0 <= a[2] < a[3] <= 100
+        for b in merged[i + 1:]:
+            assert not (a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3])
+    covered = np.zeros((100, 100), bool)
+    for y0, y1, x0, x1 in merged:
+        covered[y0:y1, x0:x1] = True
+    for y0, y1, x0, x1 in boxes:
+        assert covered[max(0, y0):y1, max(0, x0):min(100, x1)].all()
+
+
+def test_zero_copy_read_and_write(tmp_path, cat):
+    from retrogan.imaging.pixels import rgbx_base, to_pillow
+    from retrogan.imaging.read import read_photo
+    from retrogan.imaging.write import encode_photo
+
+    path = tmp_path / "cat.jpg"
+    Image.fromarray(cat).save(path, quality=90)
+    photo = read_photo(path)
+    np.testing.assert_array_equal(photo.rgb, np.asarray(Image.open(path).convert("RGB")))
+    assert not photo.rgb.flags.writeable  # the decoded memory is shared: nobody may write to it
+    assert rgbx_base(photo.rgb) is not None
+    copy = replace(photo, rgb=np.ascontiguousarray(photo.rgb))
+    assert encode_photo(photo, "JPEG") == encode_photo(copy, "JPEG")
+    assert encode_photo(photo, "PNG") == encode_photo(copy, "PNG")
+    assert to_pillow(photo.rgb).mode == "RGB"
+    del photo  # the view keeps the image alive; dropping it must not disturb the copy
+    assert copy.rgb.sum() > 0
