@@ -34,3 +34,13 @@ class StyleError(RetroganError):
 
 class LutError(RetroganError):
     """A LUT file is malformed; the message names the file and the line."""
+
+
+class VideoError(RetroganError):
+    """A video could not be read or written; the input is untouched and no partial output is left."""
+
+    def __init__(self, path: str | Path, cause: str, detail: str = "") -> None:
+        self.path = Path(path)
+        self.cause = cause
+        self.detail = detail
+        super().__init__(f"{path}: {cause}" + (f" ({detail})" if detail else ""))

@@ -29,3 +29,25 @@ def batch_progress(quiet: bool, console):
                 progress.update(task, rate=f"{t.completed / t.elapsed:.2f} img/s")
 
         yield on_start, on_done
+
+
+@contextmanager
+def video_progress(quiet: bool, console, name: str):
+    """A per-video bar: frames done of the total, frames per second, ETA. Yields on_progress(done, total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    if quiet:
+        yield lambda done, total: None
+        return
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[fps]}"),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(name, total=None, fps="")
+
+        def on_progress(done: int, total: int) -> None:
+            t = progress.tasks[0]
+            fps = f"{done / t.elapsed:.1f} fps" if t.elapsed else ""
+            progress.update(task, completed=done, total=max(total, done) or None, fps=fps)
+
+        yield on_progress

@@ -6,7 +6,8 @@ import typer
 
 
 def stylize(
-    inputs: List[str] = typer.Argument(..., help="Image files, folders or glob patterns."),
+    inputs: List[str] = typer.Argument(..., help="Image or video files (.mp4 .mov .mkv .m4v .avi .webm), folders "
+                                                 "or glob patterns."),
     output: Optional[str] = typer.Option(None, "-o", "--output",
                                          help="Output file (one input) or folder. Default: <stem>.retro.<ext> beside each input."),
     style: Optional[str] = typer.Option(None, "--style", "-s",
@@ -18,8 +19,13 @@ def stylize(
     quality: int = typer.Option(95, "--quality", min=1, max=100, help="JPEG/WebP quality (100 = lossless WebP)."),
     max_pixels: float = typer.Option(200.0, "--max-pixels", help="Refuse images larger than this many megapixels."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; errors and the summary only."),
+    codec: str = typer.Option("libx264", "--codec", help="Video: encoder (libx264, libx265, mpeg4, ...)."),
+    crf: int = typer.Option(18, "--crf", min=0, max=51, help="Video: x264/x265 quality (lower = better, larger)."),
+    preset: str = typer.Option("veryfast", "--preset", help="Video: x264/x265 speed preset."),
+    pix_fmt: str = typer.Option("yuv420p", "--pix-fmt", help="Video: output pixel format."),
 ) -> None:
-    """Apply a retro look to images. A batch goes on past bad files and exits 1 if any failed."""
+    """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
+    Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
     from rich.console import Console
 
     from ..batch import stylize_files
@@ -33,10 +39,28 @@ def stylize(
     except StyleError as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2)
+    from pathlib import Path
+
+    from ..video import VideoOptions, is_video
+    from .video import run_videos
+
+    videos = [Path(i) for i in inputs if is_video(i) and Path(i).is_file()]
+    images = [i for i in inputs if not (is_video(i) and Path(i).is_file())]
+    v_written, v_failed = run_videos(videos, look, output=output, strength=strength, seed=seed, overwrite=overwrite,
+                                     options=VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt),
+                                     quiet=quiet, console=err) if videos else ([], [])
+    if not images:
+        for src, dst in v_written:
+            typer.echo(f"wrote {dst}")
+        for msg in v_failed:
+            err.print(f"[red]failed:[/] {msg}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1 if v_failed else 0)
     with batch_progress(quiet, err) as (on_start, on_done):
-        report = stylize_files(inputs, look, out=output, strength=strength, seed=seed, overwrite=overwrite,
+        report = stylize_files(images, look, out=output, strength=strength, seed=seed, overwrite=overwrite,
                                quality=quality, recursive=recursive, max_pixels=int(max_pixels * 1e6),
                                on_start=on_start, on_done=on_done)
+    report.written += v_written
+    report.failed += [(None, msg) for msg in v_failed]
     for src, w in report.warnings:
         err.print(f"[yellow]warning:[/] {src}: {w}", highlight=False)
     if len(report.written) == 1 and not report.failed:

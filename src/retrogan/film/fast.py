@@ -81,10 +81,10 @@ def _to_array(x: torch.Tensor, dtype) -> np.ndarray:
     return x.squeeze(0).permute(1, 2, 0).clamp(0, 1).mul(top).add_(0.5).numpy().astype(dtype)
 
 
-def thumbnail_tensor(rgb: np.ndarray) -> torch.Tensor:
-    """Box-filtered (1, 3, h, w) float thumbnail with a short side of about THUMB_SHORT_SIDE."""
+def thumbnail_tensor(rgb: np.ndarray, short_side: int = THUMB_SHORT_SIDE) -> torch.Tensor:
+    """Box-filtered (1, 3, h, w) float thumbnail with a short side of about ``short_side`` (at least)."""
     h, w = rgb.shape[:2]
-    k = max(1, min(h, w) // THUMB_SHORT_SIDE)
+    k = max(1, min(h, w) // short_side)
     if rgb.dtype == np.uint8:  # Pillow's C box reduction, an order of magnitude faster than numpy's mean
         from ..imaging.pixels import to_pillow
 

@@ -36,6 +36,7 @@ UNSUPPORTED = ("softness", "chromatic_aberration")
 STRIP_ROWS_PIXELS = 1 << 19
 G_LEVELS, A_LEVELS, GRAIN_LEVELS, GRAIN_RANGE = 32, 48, 64, 4.5
 JITTER_PERIOD = 256
+MAP_SHORT_SIDE = 240  # the light maps' grid: glows are blurs of at least 0.4% of the short side, i.e. >= 1 cell
 
 
 def supports(p: FilmParams) -> bool:
@@ -64,6 +65,13 @@ def _full_table_cached(key: bytes, table_bytes: bytes, n: int) -> np.ndarray:
     with ThreadPoolExecutor(2) as pool:
         parts = list(pool.map(lambda rows: apply_lut_uint8(np.ascontiguousarray(every[rows]), table), halves))
     return _pack(np.concatenate(parts)).reshape(-1)
+
+
+@lru_cache(maxsize=4)
+def _packed_for(p: FilmParams) -> np.ndarray:
+    from .fast import colour_table
+
+    return full_table(colour_table(p))
 
 
 def full_table(table: np.ndarray) -> np.ndarray:
@@ -219,6 +227,12 @@ def cell_index(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> n
 def grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple) -> np.ndarray:
     """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
     ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
+    v = variant % 8
+    if v in (1, 2, 3) and len(set(colour)) == 1:  # a mirror image of variant 0 (see grain_texture): no FFT
+        base = grain_levels(seed, 0, height, width, size, colour)
+        out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
+        out = out[:, ::-1] if v & 1 else out
+        return np.ascontiguousarray(out[::-1] if v & 2 else out)
     tex = grain_texture(seed, variant, height, width, size)
     if not any(colour):
         n = tex[:1].expand(3, -1, -1).numpy()
@@ -267,11 +281,11 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     from .fast import colour_is_identity, colour_table, thumbnail_tensor
 
     h, w = rgb.shape[:2]
-    packed = None if colour_is_identity(p) else full_table(colour_table(p))
+    packed = None if colour_is_identity(p) else _packed_for(p)
     # the light maps are computed on the colour-graded thumbnail, as the float path computes them on the graded image
     light = None
     if p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom:
-        thumb = thumbnail_tensor(rgb)
+        thumb = thumbnail_tensor(rgb, MAP_SHORT_SIDE)
         if packed is not None:
             small = (thumb[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
             graded = packed.take(_pack(small)).view(np.uint8).reshape(*small.shape[:2], 4)[..., :3]
@@ -348,9 +362,11 @@ def draw_marks(a: np.ndarray, marks: list) -> None:
     """Composite marks into a uint8 (H, W, 3) array in place, touching only the boxes the marks cover."""
     h, w = a.shape[:2]
     frame = Frame(h, w)
-    for y0, y1, x0, x1 in merged_boxes([mark_box(m, frame) for m in marks], h, w):
+    boxes = [mark_box(m, frame) for m in marks]
+    for y0, y1, x0, x1 in merged_boxes(boxes, h, w):
+        inside = [m for m, b in zip(marks, boxes) if b[0] < y1 and y0 < b[1] and b[2] < x1 and x0 < b[3]]
         x = torch.from_numpy(a[y0:y1, x0:x1].astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
-        dark, light = rasterise(marks, x, Frame(h, w, top=y0, left=x0))
+        dark, light = rasterise(inside, x, Frame(h, w, top=y0, left=x0))
         x = apply_marks(x, dark, light)
         a[y0:y1, x0:x1] = (x[0].permute(1, 2, 0).clamp(0, 1) * 255 + 0.5).numpy().astype(np.uint8)
 

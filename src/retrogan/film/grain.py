@@ -46,7 +46,16 @@ def _filtered_variance(sigma_px: float, period: int = 256) -> float:
 @lru_cache(maxsize=32)
 def grain_texture(seed: int, variant: int, height: int, width: int, size: float) -> torch.Tensor:
     """(4, P, P) float32 periodic grain fields (one shared, three per-channel) for a frame of height x width; ``size`` is the grain's Gaussian sigma
-    as a fraction of the short side. Cached: tiles and frames of one clip reuse it."""
+    as a fraction of the short side. Cached: tiles and frames of one clip reuse it. Variants 1..7 are the mirror
+    images and transposes of variant 0 (the same statistics, since the grain filter is isotropic) with the colour
+    layers rotated: one FFT serves a whole clip."""
+    if variant % 8:
+        base = grain_texture(seed, 0, height, width, size)
+        v = variant % 8
+        t = torch.cat([base[:1], base[1:].roll(v % 3, 0)])
+        t = t.flip(-1) if v & 1 else t
+        t = t.flip(-2) if v & 2 else t
+        return (t.transpose(-1, -2) if v & 4 else t).contiguous()
     frame = Frame(height, width)
     period = texture_period(frame)
     sigma_px = size * frame.short

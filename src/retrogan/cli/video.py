@@ -1,0 +1,41 @@
+"""The video half of ``retrogan stylize``: one progress bar per clip, failures reported, the batch goes on."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def video_output(src: Path, output: str | None, single: bool) -> Path:
+    """Where a clip's result goes: -o FILE for a single clip, -o FOLDER/<stem>.retro<suffix>, or beside it."""
+    if output and single and not Path(output).is_dir() and Path(output).suffix:
+        return Path(output)
+    folder = Path(output) if output else src.parent
+    return folder / f"{src.stem}.retro{src.suffix}"
+
+
+def run_videos(videos: list[Path], look, *, output: str | None, strength: float, seed: int, overwrite: bool,
+               options, quiet: bool, console) -> tuple[list[tuple[Path, Path]], list[str]]:
+    from ..errors import RetroganError
+    from ..video import stylize_video
+    from .progress import video_progress
+
+    written, failed = [], []
+    for src in videos:
+        dst = video_output(src, output, single=len(videos) == 1)
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            with video_progress(quiet, console, src.name) as on_progress:
+                report = stylize_video(src, dst, look, strength=strength, seed=seed, options=options,
+                                       overwrite=overwrite, on_progress=on_progress)
+        except RetroganError as e:
+            failed.append(str(e))
+            continue
+        except ImportError:
+            failed.append(f"{src}: video needs PyAV: pip install 'retrogan[video]'")
+            continue
+        written.append((src, dst))
+        for d in report.dropped:
+            console.print(f"[yellow]warning:[/] {src}: not copied: {d}", highlight=False)
+        if not quiet:
+            console.print(f"{src.name}: {report.frames} frames, {len(report.cuts)} shots, {report.fps:.1f} fps; "
+                          f"copied {len(report.copied)} other stream(s)", highlight=False)
+    return written, failed

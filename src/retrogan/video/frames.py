@@ -1,0 +1,48 @@
+"""A look rendered frame by frame: parameters held steady within a shot, grain that moves every frame.
+
+- Film looks (era presets, film-renderer parameters) have fixed parameters; each frame gets its own grain and
+  marks (``frame_index``) from the clip's seed, and glows follow the frame's highlights.
+- Learned image-adaptive looks (the cGAN's fast generator) predict θ from each frame's thumbnail; within a shot θ
+  is an exponential moving average of the predictions (no jumps in tone or colour from frame to frame), and a shot
+  cut starts afresh from the new shot's first frame.
+- Fixed colour looks (.cube, HaldCLUT, bundled stocks) are one LUT for the whole clip.
+"""
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+import numpy as np
+
+from ..imaging.photo import Photo
+
+
+def smooth(previous, current, alpha: float):
+    """θ_prev + alpha (θ_cur - θ_prev) field by field (tensors of a dataclass of tensors)."""
+    if previous is None:
+        return current
+    return replace(current, **{f.name: getattr(previous, f.name) + alpha * (getattr(current, f.name)
+                                                                           - getattr(previous, f.name))
+                               for f in fields(current)})
+
+
+class FrameRenderer:
+    def __init__(self, look, *, strength: float = 1.0, seed: int = 0, smoothing: float = 0.15):
+        self.look, self.strength, self.seed, self.alpha = look, strength, seed, smoothing
+        self.theta = None
+        self.adaptive = hasattr(look, "theta") and getattr(look, "arch", "fast") == "fast"
+
+    def render(self, rgb: np.ndarray, frame_index: int, new_shot: bool) -> np.ndarray:
+        """(H, W, 3) uint8 frame -> the look (same size)."""
+        if self.strength == 0.0:
+            return rgb
+        if self.adaptive:
+            th = self.look.theta(rgb)
+            self.theta = smooth(None if new_shot else self.theta, th, self.alpha)
+            return self.look.render_theta(rgb, self.theta, self.strength, self.seed, frame_index)
+        params = getattr(self.look, "params", None)
+        if params is not None:  # a film look: same parameters, this frame's grain and marks
+            from ..film.fast import render_array
+
+            return render_array(rgb, replace(params, border=None), strength=self.strength, seed=self.seed,
+                                frame_index=frame_index)
+        return self.look.apply(Photo(rgb=rgb), strength=self.strength, seed=self.seed).rgb
