@@ -33,8 +33,15 @@ def test_most_presets_take_the_8_bit_lane():
     assert len(LANE_PRESETS) >= 6 and "kodachrome-1950s" in LANE_PRESETS
 
 
+@pytest.fixture(params=["pillow lookup", "full table"])
+def colour_path(request, monkeypatch):
+    """Small jobs look colours up with Pillow; batches, clips and big photos with the 2^24-entry table."""
+    monkeypatch.setattr(fast8, "BUILD_AFTER_PIXELS", 10 ** 12 if request.param == "pillow lookup" else 0)
+    return request.param
+
+
 @pytest.mark.parametrize("name", LANE_PRESETS)
-def test_8_bit_lane_matches_the_float_lane(name, cat):
+def test_8_bit_lane_matches_the_float_lane(name, cat, colour_path):
     p = PRESETS[name].params
     out = fast.render_array(cat, p, seed=3)
     ref = float_lane(cat, p, seed=3)
@@ -42,7 +49,7 @@ def test_8_bit_lane_matches_the_float_lane(name, cat):
 
 
 @pytest.mark.parametrize("frame_index", [1, 2, 3, 6])
-def test_8_bit_lane_matches_the_float_lane_on_later_video_frames(frame_index, cat):
+def test_8_bit_lane_matches_the_float_lane_on_later_video_frames(frame_index, cat, colour_path):
     """Video frames use mirrored grain textures (variants): the lanes must agree on those too."""
     p = PRESETS["colour-negative-1980s"].params
     out = fast.render_array(cat, p, seed=3, frame_index=frame_index)
@@ -73,7 +80,7 @@ def test_light_maps_have_no_blocks_on_a_smooth_gradient():
     assert np.percentile(d, 99) <= 2 and d.max() <= 4
 
 
-def test_strip_size_and_threads_do_not_change_the_render(cat, monkeypatch):
+def test_strip_size_and_threads_do_not_change_the_render(cat, monkeypatch, colour_path):
     p = PRESETS["kodachrome-1950s"].params
     whole = fast8.render_uint8(cat, p, seed=5, workers=1)
     monkeypatch.setattr(fast8, "STRIP_ROWS_PIXELS", cat.shape[1] * 7)
@@ -85,6 +92,19 @@ def test_video_frames_get_fresh_grain_and_the_same_light(cat):
     a, b = fast8.render_uint8(cat, p, seed=1, frame_index=0), fast8.render_uint8(cat, p, seed=1, frame_index=1)
     assert np.abs(a.astype(int) - b).mean() > 1  # grain moves
     assert abs(a.astype(float).mean() - b.astype(float).mean()) < 0.2  # the tone does not
+
+
+def test_lut_look_uses_the_full_table_once_it_pays(cat, monkeypatch):
+    from retrogan.imaging.pixels import rgbx_base
+    from retrogan.imaging.photo import Photo
+    from retrogan.looks.registry import resolve_style
+
+    look = resolve_style("portra-400vc")
+    monkeypatch.setattr(fast8, "BUILD_AFTER_PIXELS", 3 * cat.shape[0] * cat.shape[1])
+    outs = [look.apply(Photo(rgb=cat)).rgb for _ in range(4)]
+    assert [rgbx_base(o) is not None for o in outs] == [False, False, True, True]  # Pillow, Pillow, table, table
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
 
 
 def test_full_colour_table_equals_pillows_lookup(cat):

@@ -27,6 +27,7 @@ import torch
 
 from . import optics as O
 from ..imaging.pixels import rgbx_base
+from ..luts.apply import apply_lut_uint8
 from ._util import Frame, linear_to_srgb, srgb_to_linear
 from .damage import apply_marks, make_marks, rasterise
 from .grain import density_weight, grain_offsets, grain_texture
@@ -55,31 +56,80 @@ def _pack(a: np.ndarray) -> np.ndarray:
     return i
 
 
-@lru_cache(maxsize=2)
-def _full_table_cached(key: bytes, table_bytes: bytes, n: int) -> np.ndarray:
-    from ..luts.apply import apply_lut_uint8
-
-    table = np.frombuffer(table_bytes, np.float32).reshape(n, n, n, 3)
-    every = np.arange(1 << 24, dtype=np.uint32).view(np.uint8).reshape(4096, 4096, 4)[..., :3]
-    halves = np.array_split(np.arange(4096), 2)
-    with ThreadPoolExecutor(2) as pool:
-        parts = list(pool.map(lambda rows: apply_lut_uint8(np.ascontiguousarray(every[rows]), table), halves))
-    return _pack(np.concatenate(parts)).reshape(-1)
+BUILD_AFTER_PIXELS = 24_000_000  # a colour table is expanded to all 2^24 colours once it has served this many
+_FULL: dict[bytes, np.ndarray] = {}
+_USAGE: dict[bytes, int] = {}
+_KEYS: dict[int, tuple] = {}
 
 
-@lru_cache(maxsize=4)
-def _packed_for(p: FilmParams) -> np.ndarray:
-    from .fast import colour_table
+def _table_key(table: np.ndarray) -> bytes:
+    """A content hash of a LUT, remembered per array object (hashing 3 MB every video frame would show)."""
+    import hashlib
+    import weakref
 
-    return full_table(colour_table(p))
+    hit = _KEYS.get(id(table))
+    if hit is not None and hit[0]() is table:
+        return hit[1]
+    key = hashlib.blake2b(np.ascontiguousarray(table, np.float32).tobytes(), digest_size=16).digest()
+    try:
+        _KEYS[id(table)] = (weakref.ref(table), key)
+    except TypeError:
+        pass
+    return key
 
 
 def full_table(table: np.ndarray) -> np.ndarray:
-    """(2^24,) uint32: the packed output colour for every packed 8-bit input colour (Pillow's trilinear lookup)."""
-    import hashlib
+    """(2^24,) uint32: the packed output colour for every packed 8-bit input colour (Pillow's trilinear lookup,
+    built in 1M-colour blocks on two threads: about 0.6 s, 64 MB)."""
+    key = _table_key(table)
+    if key in _FULL:
+        return _FULL[key]
+    out = np.empty(1 << 24, np.uint32)
 
-    data = np.ascontiguousarray(table, np.float32).tobytes()
-    return _full_table_cached(hashlib.blake2b(data, digest_size=16).digest(), data, table.shape[0])
+    def block(i: int) -> None:
+        ids = np.arange(i << 20, (i + 1) << 20, dtype=np.uint32)
+        rgb = np.ascontiguousarray(ids.view(np.uint8).reshape(256, 4096, 4)[..., :3])
+        out[i << 20: (i + 1) << 20] = _pack(apply_lut_uint8(rgb, table)).reshape(-1)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(block, range(16)))
+    if len(_FULL) >= 3:
+        _FULL.pop(next(iter(_FULL)))
+    _FULL[key] = out
+    return out
+
+
+def packed_or_none(table: np.ndarray, pixels: int) -> np.ndarray | None:
+    """The full table if it exists or has earned its build cost (``BUILD_AFTER_PIXELS`` served: a batch, a clip,
+    a very large photo); None: look up with Pillow's interpolating LUT, which costs nothing to set up."""
+    key = _table_key(table)
+    _USAGE[key] = _USAGE.get(key, 0) + pixels
+    if key in _FULL or _USAGE[key] >= BUILD_AFTER_PIXELS:
+        return full_table(table)
+    return None
+
+
+def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
+    """(H, W, 3) uint8 through a colour LUT; the result may be a view of RGBX memory."""
+    h, w = rgb.shape[:2]
+    packed = packed_or_none(table, h * w)
+    if packed is None:
+        from .fast import apply_lut_threaded
+
+        return apply_lut_threaded(rgb, table, workers)
+    words = rgbx_base(rgb)
+    words = None if words is None else words.view(np.uint32)[..., 0]
+    out = np.empty((h, w), np.uint32)
+    rows = max(8, STRIP_ROWS_PIXELS // w)
+
+    def strip(y0: int) -> None:
+        y1 = min(h, y0 + rows)
+        idx = _pack(rgb[y0:y1]) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
+        packed.take(idx, out=out[y0:y1], mode="clip")
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(strip, range(0, h, rows)))
+    return out.view(np.uint8).reshape(h, w, 4)[..., :3]
 
 
 # -- 2. light: lin * G + A ---------------------------------------------------------------------------------------
@@ -196,15 +246,17 @@ def _axis(n: int, cells: int, start: int = 0, stop: int | None = None) -> tuple[
     return np.clip(base, 0, cells - 1).astype(np.int32), thr
 
 
-@lru_cache(maxsize=48)
-def _cell_index_cached(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> np.ndarray:
-    return cell_index(y0, y1, height, width, mh, mw)
+@lru_cache(maxsize=1)
+def _frame_cells(height: int, width: int, mh: int, mw: int) -> np.ndarray:
+    return np.concatenate([cell_index(y, min(height, y + 512), height, width, mh, mw).astype(np.int32)
+                           for y in range(0, height, 512)])
 
 
 def cells_for(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> np.ndarray:
-    """``cell_index``, remembered for frames up to 2.5 MP (video: every frame of a clip has the same geometry)."""
-    if height * width <= 2_500_000:
-        return _cell_index_cached(y0, y1, height, width, mh, mw)
+    """``cell_index`` rows y0..y1; for frames up to 40 MP the whole frame's map is kept for the next image or video
+    frame of the same size (4 bytes a pixel)."""
+    if height * width <= 40_000_000:
+        return _frame_cells(height, width, mh, mw)[y0:y1]
     return cell_index(y0, y1, height, width, mh, mw)
 
 
@@ -243,7 +295,7 @@ def grain_levels(seed: int, variant: int, height: int, width: int, size: float, 
     period = tex.shape[-1]
     q = np.concatenate([q, np.zeros_like(q[:1])]).astype(np.uint16)  # the X byte of RGBX pixels: level 0
     q = np.ascontiguousarray(q.transpose(1, 2, 0)) << 8
-    return np.tile(q, (1, 1 + -(-width // period), 1))
+    return np.tile(q, (1, 2, 1))
 
 
 def _wrapped_rows(a: np.ndarray, start: int, count: int, period: int) -> np.ndarray:
@@ -281,18 +333,20 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     from .fast import colour_is_identity, colour_table, thumbnail_tensor
 
     h, w = rgb.shape[:2]
-    packed = None if colour_is_identity(p) else _packed_for(p)
+    table = None if colour_is_identity(p) else colour_table(p)
+    packed = None if table is None else packed_or_none(table, h * w)
     # the light maps are computed on the colour-graded thumbnail, as the float path computes them on the graded image
     light = None
     if p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom:
         thumb = thumbnail_tensor(rgb, MAP_SHORT_SIDE)
-        if packed is not None:
+        if table is not None:
             small = (thumb[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
-            graded = packed.take(_pack(small)).view(np.uint8).reshape(*small.shape[:2], 4)[..., :3]
+            graded = apply_lut_uint8(small, table)
             thumb = torch.from_numpy(graded.astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
         gain, add = light_maps(thumb, p, seed)
-        offsets, table = light_tables(gain, add)
-        light = (offsets, table, gain.shape[1], gain.shape[2])
+        offsets, light_table = light_tables(gain, add)
+        light = (offsets, light_table, gain.shape[1], gain.shape[2])
+        cells_for(0, 1, h, w, *light[2:])  # build (or reuse) the frame's cell map once, before the threads
     noise = noise_stages(p, h, w, seed, frame_index)
     words = rgbx_base(rgb)
     words = None if words is None else words.view(np.uint32)[..., 0]
@@ -309,20 +363,28 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             idx = _pack(cur) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
             cur = packed.take(idx, out=None if stages else dst.view(np.uint32)[..., 0], mode="clip")
             cur = cur.view(np.uint8).reshape(y1 - y0, w, 4)
+        elif table is not None:  # Pillow's lookup until the full table pays for itself
+            stages -= 1
+            graded = apply_lut_uint8(np.ascontiguousarray(cur), table)
+            cur = dst if not stages else np.empty((y1 - y0, w, 4), np.uint8)
+            cur[..., :3] = graded
         elif stages:
             cur = np.empty((y1 - y0, w, 4), np.uint8)
             cur[..., :3] = rgb[y0:y1]
         if light is not None:
-            offsets, table, mh, mw = light
+            offsets, light_table, mh, mw = light
             idx = offsets.take(cells_for(y0, y1, h, w, mh, mw), axis=0)
             idx += cur
             stages -= 1
-            cur = table.take(idx, out=None if stages else dst, mode="clip")
-        for levels, table, (oy, ox), period in noise:
-            idx = _wrapped_rows(levels, y0 + oy, y1 - y0, period)[:, ox % period: ox % period + w]
-            idx = idx | cur
+            cur = light_table.take(idx, out=None if stages else dst, mode="clip")
+        for levels, noise_table, (oy, ox), period in noise:
+            tex = _wrapped_rows(levels, y0 + oy, y1 - y0, period)  # (rows, 2P, 4): any P columns are one slice
+            idx = np.empty((y1 - y0, w, 4), np.uint16)
+            for x0 in range(0, w, period):
+                x1, start = min(w, x0 + period), (ox + x0) % period
+                np.bitwise_or(tex[:, start: start + x1 - x0], cur[:, x0:x1], out=idx[:, x0:x1])
             stages -= 1
-            cur = table.take(idx, out=None if stages else dst, mode="clip")
+            cur = noise_table.take(idx, out=None if stages else dst, mode="clip")
         if cur.base is not out and cur is not dst:  # no stage at all (marks only)
             dst[..., :3] = cur[..., :3]
 

@@ -96,7 +96,7 @@ def rgbx_base(rgb: np.ndarray) -> np.ndarray | None:
     while base is not None:
         if isinstance(base, np.ndarray) and base.flags.c_contiguous and base.nbytes == 4 * h * w \
                 and base.__array_interface__["data"][0] == rgb.__array_interface__["data"][0]:
-            return base.reshape(h, w, 4)
+            return base.reshape(-1).view(np.uint8).reshape(h, w, 4)
         base = getattr(base, "base", None)
     return None
 

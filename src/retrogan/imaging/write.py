@@ -48,7 +48,7 @@ def encode_photo(photo: Photo, fmt: str, *, quality: int = 95) -> bytes:
     if photo.exif:
         kw["exif"] = photo.exif
     if fmt == "JPEG":
-        kw.update(quality=quality, subsampling=0 if quality >= 90 else 2, optimize=True)
+        kw.update(quality=quality, subsampling=0 if quality >= 90 else 2)  # optimize=True: +2x time, -2% size
     elif fmt == "WEBP":
         kw.update(quality=quality, lossless=quality >= 100, method=4)
     elif fmt == "TIFF":

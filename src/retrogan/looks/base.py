@@ -30,7 +30,12 @@ class LutLook:
         check_strength(strength)
         if strength == 0.0:
             return photo.with_rgb(photo.rgb.copy())
-        return photo.with_rgb(apply_lut(photo.rgb, blend_lut(self.table, strength)))
+        table = blend_lut(self.table, strength)
+        if photo.rgb.dtype == np.uint8:
+            from ..film.fast8 import lookup
+
+            return photo.with_rgb(lookup(photo.rgb, table))
+        return photo.with_rgb(apply_lut(photo.rgb, table))
 
 
 def check_strength(strength: float) -> None:
