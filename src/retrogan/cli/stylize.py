@@ -23,6 +23,8 @@ def stylize(
     crf: int = typer.Option(18, "--crf", min=0, max=51, help="Video: x264/x265 quality (lower = better, larger)."),
     preset: str = typer.Option("veryfast", "--preset", help="Video: x264/x265 speed preset."),
     pix_fmt: str = typer.Option("yuv420p", "--pix-fmt", help="Video: output pixel format."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or mps: where a trained full-resolution "
+                                                        "(unet) style runs; fp16 on CUDA. Other looks use the CPU."),
 ) -> None:
     """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
     Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
@@ -36,6 +38,11 @@ def stylize(
     err = Console(stderr=True, soft_wrap=True)
     try:
         look = resolve_style(style)
+        if device != "cpu":
+            from ..device import check_device
+
+            check_device(device)
+            look = look.on(device) if hasattr(look, "on") else look
     except StyleError as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2)

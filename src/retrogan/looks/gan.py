@@ -27,6 +27,12 @@ class GanLook:
     arch: str
     labels: list[str]
     label: int = 0
+    device: str = "cpu"  # where the full-resolution network (unet) runs; the fast generator renders on the CPU
+
+    def on(self, device: str) -> "GanLook":
+        from ..device import check_device
+
+        return replace(self, device=check_device(device))
 
     def with_label(self, label: str) -> "GanLook":
         if label not in self.labels:
@@ -95,9 +101,32 @@ class GanLook:
 
     @torch.no_grad()
     def _apply_network(self, rgb: np.ndarray, strength: float, seed: int) -> np.ndarray:
-        x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
-        y = self.model(x, torch.tensor([self.label]), strength=strength, seed=seed)
+        from contextlib import nullcontext
+
+        from ..device import half_is_safe
+
+        model = _model_on(self.model, self.device)
+        x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None].to(self.device)
+        half = torch.autocast("cuda", dtype=torch.float16) if half_is_safe(self.device) else nullcontext()
+        with half:
+            y = model(x, torch.tensor([self.label], device=self.device), strength=strength, seed=seed)
+        y = y.float().clamp(0, 1).cpu()
         return from_float(y[0].permute(1, 2, 0).numpy(), 16 if rgb.dtype == np.uint16 else 8)
+
+
+_MOVED: dict[tuple[int, str], torch.nn.Module] = {}
+
+
+def _model_on(model: torch.nn.Module, device: str) -> torch.nn.Module:
+    """The model on ``device`` (a copy per device, so the cached CPU model is never moved under another user)."""
+    if device == "cpu":
+        return model
+    key = (id(model), device)
+    if key not in _MOVED:
+        import copy
+
+        _MOVED[key] = copy.deepcopy(model).to(device).eval()
+    return _MOVED[key]
 
 
 def blended_table(lut: torch.Tensor, identity: torch.Tensor, strength: float) -> np.ndarray:
