@@ -167,3 +167,19 @@ def test_theta_smoothing_moves_part_way():
     s = smooth(T(torch.zeros(2)), T(torch.ones(2)), 0.25)
     assert torch.allclose(s.a, torch.full((2,), 0.25))
     assert smooth(None, T(torch.ones(2)), 0.25).a.sum() == 2
+
+
+def test_odd_sized_video_is_kept_whole(tmp_path):
+    src = tmp_path / "odd.mp4"
+    with av.open(str(src), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 161, 91, "yuv444p"
+        for i in range(4):
+            frame = av.VideoFrame.from_ndarray(np.full((91, 161, 3), 40 * i + 20, np.uint8), format="rgb24")
+            frame = frame.reformat(format="yuv444p")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    report = stylize_video(src, tmp_path / "odd.retro.mp4", resolve_style("portra-400vc"))
+    assert report.frames == 4 and "yuv444p" in report.notes[0]
+    assert frames(tmp_path / "odd.retro.mp4")[0].shape == (91, 161, 3)

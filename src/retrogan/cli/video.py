@@ -35,6 +35,8 @@ def run_videos(videos: list[Path], look, *, output: str | None, strength: float,
         written.append((src, dst))
         for d in report.dropped:
             console.print(f"[yellow]warning:[/] {src}: not copied: {d}", highlight=False)
+        for n in report.notes:
+            console.print(f"[yellow]note:[/] {src}: {n}", highlight=False)
         if not quiet:
             console.print(f"{src.name}: {report.frames} frames, {len(report.cuts)} shots, {report.fps:.1f} fps; "
                           f"copied {len(report.copied)} other stream(s)", highlight=False)

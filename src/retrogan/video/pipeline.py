@@ -47,6 +47,7 @@ class VideoReport:
     seconds: float = 0.0
     copied: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     source_stats: list = field(default_factory=list)
     output_stats: list = field(default_factory=list)
     busy: dict = field(default_factory=lambda: {"decode": 0.0, "render": 0.0, "encode": 0.0})  # thread seconds
@@ -87,6 +88,9 @@ def _streams(inp, out, video, options: VideoOptions, report: VideoReport):
     ov = out.add_stream(options.codec, rate=rate)
     ov.width, ov.height = video.codec_context.width, video.codec_context.height
     ov.pix_fmt = options.pix_fmt
+    if (ov.width % 2 or ov.height % 2) and options.pix_fmt in ("yuv420p", "yuv422p", "nv12", "yuvj420p"):
+        report.notes.append(f"{ov.width}x{ov.height} is odd: encoded as yuv444p instead of {options.pix_fmt}")
+        ov.pix_fmt = options.pix_fmt = "yuv444p"  # subsampled chroma needs even sizes; never crop the picture
     ov.time_base = video.time_base
     if options.codec in ("libx264", "libx265"):
         ov.options = {"crf": str(options.crf), "preset": options.preset}
@@ -112,7 +116,9 @@ def stylize_video(src: str | Path, dst: str | Path, look, *, strength: float = 1
     """Render ``look`` onto every frame of ``src`` and write ``dst``. Raises VideoError naming the file."""
     import av
 
-    src, dst, options = Path(src), Path(dst), options or VideoOptions()
+    from dataclasses import replace
+
+    src, dst, options = Path(src), Path(dst), replace(options or VideoOptions())
     if dst.exists() and dst.resolve() == src.resolve():
         raise VideoError(dst, "refusing to overwrite the input")
     if dst.exists() and not overwrite:
