@@ -224,8 +224,8 @@ def light_tables(gain: np.ndarray, add: np.ndarray) -> tuple[np.ndarray, np.ndar
     stride = tables[0].size
     if shared:
         offsets = [offsets[0]] * 3
-    offsets = np.stack(offsets + [np.zeros_like(offsets[0])], 1) + np.arange(4) * stride  # X reads a 4th copy
-    return offsets.astype(np.uint32), np.concatenate(tables + [tables[0]])
+    offsets = np.stack(offsets + [offsets[0]], 1) + np.array([0, 1, 2, 0]) * stride  # X reads channel 0's table
+    return offsets.astype(np.uint32), np.concatenate(tables)
 
 
 @lru_cache(maxsize=4)
@@ -335,9 +335,16 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     h, w = rgb.shape[:2]
     table = None if colour_is_identity(p) else colour_table(p)
     packed = None if table is None else packed_or_none(table, h * w)
-    # the light maps are computed on the colour-graded thumbnail, as the float path computes them on the graded image
-    light = None
-    if p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom:
+    noise = noise_stages(p, h, w, seed, frame_index)
+    words = rgbx_base(rgb)
+    words = None if words is None else words.view(np.uint32)[..., 0]
+    out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
+    rows = max(8, STRIP_ROWS_PIXELS // w)
+    starts = range(0, h, rows)
+    light_wanted = bool(p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom)
+
+    def prepare_light():
+        """The light maps, on the colour-graded thumbnail (as the float path computes them on the graded image)."""
         thumb = thumbnail_tensor(rgb, MAP_SHORT_SIDE)
         if table is not None:
             small = (thumb[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
@@ -345,60 +352,48 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             thumb = torch.from_numpy(graded.astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
         gain, add = light_maps(thumb, p, seed)
         offsets, light_table = light_tables(gain, add)
-        light = (offsets, light_table, gain.shape[1], gain.shape[2])
-        cells_for(0, 1, h, w, *light[2:])  # build (or reuse) the frame's cell map once, before the threads
-    noise = noise_stages(p, h, w, seed, frame_index)
-    words = rgbx_base(rgb)
-    words = None if words is None else words.view(np.uint32)[..., 0]
-    out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
-    rows = max(8, STRIP_ROWS_PIXELS // w)
+        cells_for(0, 1, h, w, gain.shape[1], gain.shape[2])  # build (or reuse) the frame's cell map
+        return offsets, light_table, gain.shape[1], gain.shape[2]
 
-    def strip(y0: int) -> None:
+    def colour_strip(y0: int) -> None:
         y1 = min(h, y0 + rows)
         dst = out[y0:y1]
-        stages = (packed is not None) + (light is not None) + len(noise)
-        cur = rgb[y0:y1]
         if packed is not None:
-            stages -= 1
-            idx = _pack(cur) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
-            cur = packed.take(idx, out=None if stages else dst.view(np.uint32)[..., 0], mode="clip")
-            cur = cur.view(np.uint8).reshape(y1 - y0, w, 4)
+            idx = _pack(rgb[y0:y1]) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
+            packed.take(idx, out=dst.view(np.uint32)[..., 0], mode="clip")
         elif table is not None:  # Pillow's lookup until the full table pays for itself
-            stages -= 1
-            graded = apply_lut_uint8(np.ascontiguousarray(cur), table)
-            cur = dst if not stages else np.empty((y1 - y0, w, 4), np.uint8)
-            cur[..., :3] = graded
-        elif stages:
-            cur = np.empty((y1 - y0, w, 4), np.uint8)
-            cur[..., :3] = rgb[y0:y1]
+            dst[..., :3] = apply_lut_uint8(np.ascontiguousarray(rgb[y0:y1]), table)
+        else:
+            dst[..., :3] = rgb[y0:y1]
+
+    def finish_strip(y0: int, light) -> None:
+        y1 = min(h, y0 + rows)
+        dst = out[y0:y1]
         if light is not None:
             offsets, light_table, mh, mw = light
             idx = offsets.take(cells_for(y0, y1, h, w, mh, mw), axis=0)
-            idx += cur
-            stages -= 1
-            cur = light_table.take(idx, out=None if stages else dst, mode="clip")
+            idx += dst
+            light_table.take(idx, out=dst, mode="clip")
         for levels, noise_table, (oy, ox), period in noise:
             tex = _wrapped_rows(levels, y0 + oy, y1 - y0, period)  # (rows, 2P, 4): any P columns are one slice
             idx = np.empty((y1 - y0, w, 4), np.uint16)
             for x0 in range(0, w, period):
                 x1, start = min(w, x0 + period), (ox + x0) % period
-                np.bitwise_or(tex[:, start: start + x1 - x0], cur[:, x0:x1], out=idx[:, x0:x1])
-            stages -= 1
-            cur = noise_table.take(idx, out=None if stages else dst, mode="clip")
-        if cur.base is not out and cur is not dst:  # no stage at all (marks only)
-            dst[..., :3] = cur[..., :3]
+                np.bitwise_or(tex[:, start: start + x1 - x0], dst[:, x0:x1], out=idx[:, x0:x1])
+            noise_table.take(idx, out=dst, mode="clip")
 
-    if workers > 1 and h > rows:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(strip, range(0, h, rows)))
-    else:
-        for y0 in range(0, h, rows):
-            strip(y0)
-    result = out[..., :3]
     marks = make_marks(Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks, p.creases,
                        p.light_dust)
-    if marks:
-        draw_marks(result, marks)
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        # the light maps are made on one thread while the colour strips run on the other
+        pending = pool.submit(prepare_light) if light_wanted else None
+        list(pool.map(colour_strip, starts))
+        light = pending.result() if pending is not None else None
+        if light is not None or noise:
+            list(pool.map(lambda y0: finish_strip(y0, light), starts))
+        result = out[..., :3]
+        if marks:
+            draw_marks(result, marks, pool)
     return result
 
 
@@ -420,17 +415,23 @@ def noise_stages(p: FilmParams, h: int, w: int, seed: int, frame_index: int) -> 
     return stages
 
 
-def draw_marks(a: np.ndarray, marks: list) -> None:
-    """Composite marks into a uint8 (H, W, 3) array in place, touching only the boxes the marks cover."""
+def draw_marks(a: np.ndarray, marks: list, pool: ThreadPoolExecutor | None = None) -> None:
+    """Composite marks into a uint8 (H, W, 3) array in place, touching only the boxes the marks cover (disjoint
+    boxes, so a pool may draw them in parallel)."""
     h, w = a.shape[:2]
     frame = Frame(h, w)
     boxes = [mark_box(m, frame) for m in marks]
-    for y0, y1, x0, x1 in merged_boxes(boxes, h, w):
+
+    def draw(box) -> None:
+        y0, y1, x0, x1 = box
         inside = [m for m, b in zip(marks, boxes) if b[0] < y1 and y0 < b[1] and b[2] < x1 and x0 < b[3]]
         x = torch.from_numpy(a[y0:y1, x0:x1].astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
         dark, light = rasterise(inside, x, Frame(h, w, top=y0, left=x0))
         x = apply_marks(x, dark, light)
         a[y0:y1, x0:x1] = (x[0].permute(1, 2, 0).clamp(0, 1) * 255 + 0.5).numpy().astype(np.uint8)
+
+    merged = merged_boxes(boxes, h, w)
+    list(pool.map(draw, merged) if pool is not None else map(draw, merged))
 
 
 def mark_box(m, frame: Frame) -> tuple[int, int, int, int]:
