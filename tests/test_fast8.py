@@ -147,3 +147,22 @@ def test_zero_copy_read_and_write(tmp_path, cat):
     assert to_pillow(photo.rgb).mode == "RGB"
     del photo  # the view keeps the image alive; dropping it must not disturb the copy
     assert copy.rgb.sum() > 0
+
+
+@pytest.mark.skipif(fast8._fastpath is None, reason="the optional C extension is not built here")
+@pytest.mark.parametrize("name", ["kodachrome-1950s", "faded-print-1970s", "colour-negative-1980s"])
+def test_c_loop_equals_numpy_bit_for_bit(name, cat, monkeypatch, colour_path):
+    p = PRESETS[name].params
+    for frame_index in (0, 3):
+        monkeypatch.setattr(fast8, "USE_C", True)
+        with_c = fast8.render_uint8(cat, p, seed=4, frame_index=frame_index)
+        monkeypatch.setattr(fast8, "USE_C", False)
+        np.testing.assert_array_equal(with_c, fast8.render_uint8(cat, p, seed=4, frame_index=frame_index))
+
+
+def test_marks_match_the_reference_rasteriser(cat):
+    p = FilmParams(dust=0.8, hairs=0.8, scratches=0.8, cracks=0.5, light_dust=True)
+    out, ref = fast.render_array(cat, p, seed=9), float_lane(cat, p, seed=9)
+    d = np.abs(out.astype(int) - ref)
+    assert (out != cat).any(axis=2).mean() > 0.002  # marks were drawn
+    assert d.max() <= 2, d.max()

@@ -19,6 +19,7 @@ chromatic aberration) or paper texture take the float path in ``fast``.
 """
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -29,11 +30,16 @@ from . import optics as O
 from ..imaging.pixels import rgbx_base
 from ..luts.apply import apply_lut_uint8
 from ._util import Frame, linear_to_srgb, srgb_to_linear
-from .damage import apply_marks, make_marks, rasterise
+from .damage import make_marks
 from .grain import density_weight, grain_offsets, grain_texture
 from .params import FilmParams
 
 UNSUPPORTED = ("softness", "chromatic_aberration")
+try:  # the fused per-pixel loop in C, built at install time when a compiler is present (setup.py)
+    from . import _fastpath
+except ImportError:  # pragma: no cover - depends on the installation
+    _fastpath = None
+USE_C = _fastpath is not None and not os.environ.get("RETROGAN_NO_C")
 STRIP_ROWS_PIXELS = 1 << 19
 G_LEVELS, A_LEVELS, GRAIN_LEVELS, GRAIN_RANGE = 32, 48, 64, 4.5
 JITTER_PERIOD = 256
@@ -369,6 +375,14 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     def finish_strip(y0: int, light) -> None:
         y1 = min(h, y0 + rows)
         dst = out[y0:y1]
+        if USE_C:  # light and noise fused, in place, bit for bit the numpy code below
+            cells = offsets = light_table = None
+            if light is not None:
+                offsets, light_table, mh, mw = light
+                cells = np.ascontiguousarray(cells_for(y0, y1, h, w, mh, mw), np.int32)
+            _fastpath.render_strip(out, 4, y0, y1, w, out, None, cells, offsets, light_table,
+                                   [(lv, tb, oy, ox, period) for lv, tb, (oy, ox), period in noise])
+            return
         if light is not None:
             offsets, light_table, mh, mw = light
             idx = offsets.take(cells_for(y0, y1, h, w, mh, mw), axis=0)
@@ -417,21 +431,49 @@ def noise_stages(p: FilmParams, h: int, w: int, seed: int, frame_index: int) -> 
 
 def draw_marks(a: np.ndarray, marks: list, pool: ThreadPoolExecutor | None = None) -> None:
     """Composite marks into a uint8 (H, W, 3) array in place, touching only the boxes the marks cover (disjoint
-    boxes, so a pool may draw them in parallel)."""
+    boxes, so a pool may draw them in parallel). The same coverage as ``damage.rasterise``, in numpy (a speck is a
+    few hundred pixels: torch's per-call cost would dominate)."""
     h, w = a.shape[:2]
     frame = Frame(h, w)
+    short = np.float32(frame.short)
+    px = np.float32(1.0) / short
     boxes = [mark_box(m, frame) for m in marks]
 
     def draw(box) -> None:
         y0, y1, x0, x1 = box
-        inside = [m for m, b in zip(marks, boxes) if b[0] < y1 and y0 < b[1] and b[2] < x1 and x0 < b[3]]
-        x = torch.from_numpy(a[y0:y1, x0:x1].astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
-        dark, light = rasterise(inside, x, Frame(h, w, top=y0, left=x0))
-        x = apply_marks(x, dark, light)
-        a[y0:y1, x0:x1] = (x[0].permute(1, 2, 0).clamp(0, 1) * 255 + 0.5).numpy().astype(np.uint8)
+        dark = np.zeros((y1 - y0, x1 - x0), np.float32)
+        light = np.zeros_like(dark)
+        for m, b in zip(marks, boxes):
+            by0, by1, bx0, bx1 = max(b[0], y0), min(b[1], y1), max(b[2], x0), min(b[3], x1)
+            if by0 >= by1 or bx0 >= bx1:
+                continue
+            pu = ((np.arange(bx0, bx1, dtype=np.float32) + 0.5) / short)[None, :]
+            pv = ((np.arange(by0, by1, dtype=np.float32) + 0.5) / short)[:, None]
+            d = _distance(m.points, pu, pv)
+            cover = np.float32(m.opacity) * np.clip((np.float32(m.radius) + px / 2 - d) / px, 0, 1)
+            target = (light if m.light else dark)[by0 - y0: by1 - y0, bx0 - x0: bx1 - x0]
+            np.maximum(target, cover, out=target)
+        x = a[y0:y1, x0:x1].astype(np.float32) / np.float32(255)
+        y = x * (1 - dark[..., None])
+        y += light[..., None] * (1 - y)
+        a[y0:y1, x0:x1] = (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
     merged = merged_boxes(boxes, h, w)
     list(pool.map(draw, merged) if pool is not None else map(draw, merged))
+
+
+def _distance(points, pu: np.ndarray, pv: np.ndarray) -> np.ndarray:
+    """Distance from pixel centres to a speck (one point) or a polyline, in frame units (as ``damage``)."""
+    if len(points) == 1:
+        return np.hypot(pu - np.float32(points[0][0]), pv - np.float32(points[0][1]))
+    best = None
+    for (au, av), (bu, bv) in zip(points, points[1:]):
+        du, dv = bu - au, bv - av
+        t = np.clip(((pu - np.float32(au)) * np.float32(du) + (pv - np.float32(av)) * np.float32(dv))
+                    / np.float32(max(du * du + dv * dv, 1e-12)), 0, 1)
+        d = np.hypot(pu - (np.float32(au) + t * np.float32(du)), pv - (np.float32(av) + t * np.float32(dv)))
+        best = d if best is None else np.minimum(best, d)
+    return best
 
 
 def mark_box(m, frame: Frame) -> tuple[int, int, int, int]:
