@@ -184,9 +184,22 @@ def _with_border(result: np.ndarray, p: FilmParams) -> np.ndarray:
 
 
 def pad_border(a: np.ndarray, kind: str, fill) -> np.ndarray:
-    """Frame an (H, W, ...) array with the border ``kind`` filled with ``fill`` (the picture is unchanged)."""
+    """Frame an (H, W, ...) array with the border ``kind`` filled with ``fill`` (the picture is unchanged).
+    8-bit RGB is framed as RGBX words (one 4-byte store a pixel instead of three strided ones)."""
+    from ..imaging.pixels import rgbx_base
+
     h, w = a.shape[:2]
     pl, pt, pr, pb = border_geometry(kind, w)
+    if a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3:
+        framed = np.empty((h + pt + pb, w + pl + pr, 4), np.uint8)
+        words = framed.view(np.uint32)[..., 0]
+        words[:] = np.array([*np.asarray(fill, np.uint8)[:3], 255], np.uint8).view(np.uint32)[0]
+        base = rgbx_base(a)
+        if base is not None:
+            words[pt:pt + h, pl:pl + w] = base.view(np.uint32)[..., 0]
+        else:
+            framed[pt:pt + h, pl:pl + w, :3] = a
+        return framed[..., :3]
     framed = np.empty((h + pt + pb, w + pl + pr, *a.shape[2:]), a.dtype)
     framed[:] = fill
     framed[pt:pt + h, pl:pl + w] = a

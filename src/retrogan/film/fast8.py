@@ -361,10 +361,16 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         cells_for(0, 1, h, w, gain.shape[1], gain.shape[2])  # build (or reuse) the frame's cell map
         return offsets, light_table, gain.shape[1], gain.shape[2]
 
+    src, src_px = (rgbx_base(rgb), 4) if words is not None else (rgb, 3)
+    if USE_C and packed is not None and not src.flags.c_contiguous:
+        src = np.ascontiguousarray(src)
+
     def colour_strip(y0: int) -> None:
         y1 = min(h, y0 + rows)
         dst = out[y0:y1]
-        if packed is not None:
+        if USE_C and packed is not None:
+            _fastpath.render_strip(src, src_px, y0, y1, w, out, packed, None, None, None, [])
+        elif packed is not None:
             idx = _pack(rgb[y0:y1]) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
             packed.take(idx, out=dst.view(np.uint32)[..., 0], mode="clip")
         elif table is not None:  # Pillow's lookup until the full table pays for itself
