@@ -49,7 +49,7 @@ def shape_for(mp: float) -> tuple[int, int]:
 def four_k(tmp: Path, repeats: int) -> list[dict]:
     src = tmp / "in_4k.jpg"
     Image.fromarray(mosaic(2160, 3840, photos())).save(src, quality=95)
-    out = tmp / "out.jpg"
+    out, styled_out = tmp / "out.jpg", tmp / "styled.jpg"
 
     def ours_io():
         write_photo(read_photo(src), out, overwrite=True)
@@ -64,7 +64,7 @@ def four_k(tmp: Path, repeats: int) -> list[dict]:
         look = resolve_style(name)
 
         def styled():
-            write_photo(look.apply(read_photo(src)), out, overwrite=True)
+            write_photo(look.apply(read_photo(src)), styled_out, overwrite=True)
 
         t = time.perf_counter()
         styled()
@@ -78,7 +78,8 @@ def four_k(tmp: Path, repeats: int) -> list[dict]:
         med = {k: float(np.median(v)) for k, v in times.items()}
         rows.append({"look": name, "cold_s": cold, **{f"{k}_s": v for k, v in med.items()},
                      "ratio_our_io": med["look"] / med["our I/O"], "ratio_plain": med["look"] / med["plain Pillow"],
-                     "times": times, "output_bytes": out.stat().st_size})
+                     "times": times, "output_bytes": styled_out.stat().st_size,
+                     "input_bytes": src.stat().st_size})
         print(f"4K {name:24s} look {med['look'] * 1e3:7.0f} ms   our I/O {med['our I/O'] * 1e3:5.0f} ms "
               f"(x{rows[-1]['ratio_our_io']:.2f})   plain Pillow {med['plain Pillow'] * 1e3:5.0f} ms "
               f"(x{rows[-1]['ratio_plain']:.2f})   cold {cold * 1e3:.0f} ms", flush=True)
@@ -196,10 +197,11 @@ def main() -> None:
     unet_slope = slope([r["mp"] for r in unet_rows], [r["unet_s"] for r in unet_rows]) if len(unet_rows) > 1 else None
     md = ["## 4K (3840x2160) JPEG in -> JPEG out, medians of %d interleaved runs" % a.repeats, "",
           markdown_table(["look", "look ms", "our I/O ms", "x our I/O", "plain Pillow ms", "x plain Pillow",
-                          "cold ms", "output MB"],
+                          "cold ms", "output MB (input MB)"],
                          [[r["look"], f"{r['look_s'] * 1e3:.0f}", f"{r['our I/O_s'] * 1e3:.0f}",
                            f"{r['ratio_our_io']:.2f}", f"{r['plain Pillow_s'] * 1e3:.0f}", f"{r['ratio_plain']:.2f}",
-                           f"{r['cold_s'] * 1e3:.0f}", f"{r['output_bytes'] / 1e6:.1f}"] for r in k4]),
+                           f"{r['cold_s'] * 1e3:.0f}",
+                           f"{r['output_bytes'] / 1e6:.1f} ({r['input_bytes'] / 1e6:.1f})"] for r in k4]),
           "", "## Render time against size (array in, array out; kodachrome-1950s; U-Net default config)", "",
           markdown_table(["MP", "size", "ours ms", "ours ms/MP", "U-Net ms", "U-Net / ours"],
                          [[f"{r['mp']:.2f}", f"{r['width']}x{r['height']}", f"{r['ours_s'] * 1e3:.0f}",
