@@ -77,3 +77,51 @@ def luminance_content_loss(pred: torch.Tensor, source: torch.Tensor, size: int =
     detail = lambda y: y - F.interpolate(F.avg_pool2d(y, k, ceil_mode=True), size=y.shape[-2:], mode="bilinear",
                                          align_corners=False)
     return (detail(yp) - detail(ys)).abs().mean()
+
+
+# --- ST-GAN: feature losses and the mission's input-gradient penalty -------------------------------------------
+
+def gram(features: torch.Tensor) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C, C) Gram matrices, normalised by the number of positions."""
+    b, c, h, w = features.shape
+    f = features.reshape(b, c, h * w)
+    return f @ f.transpose(1, 2) / (h * w)
+
+
+def smooth_activations(features: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Per channel, a softmax over positions scaled to mean 1: a few very large activations (common in networks
+    other than VGG) no longer dominate a Gram matrix. temperature -> inf gives all ones, -> 0 the arg-max."""
+    b, c, h, w = features.shape
+    f = features.reshape(b, c, h * w) / temperature
+    return (torch.softmax(f, dim=-1) * (h * w)).reshape(b, c, h, w)
+
+
+def content_loss(pred: dict, target: dict) -> torch.Tensor:
+    """Mean squared feature difference, averaged over the named layers."""
+    return torch.stack([F.mse_loss(pred[k], target[k]) for k in target]).mean()
+
+
+def style_loss(pred: dict, target_grams: dict, smooth: float | None = None) -> torch.Tensor:
+    """Mean squared Gram difference over the named layers; ``target_grams``: {layer: (1 or B, C, C)} (e.g. the
+    mean Gram of several references). ``smooth``: the temperature of ``smooth_activations``, or None for plain."""
+    losses = []
+    for k, g_target in target_grams.items():
+        f = pred[k] if smooth is None else smooth_activations(pred[k], smooth)
+        losses.append(F.mse_loss(gram(f), g_target.expand(f.shape[0], -1, -1)))
+    return torch.stack(losses).mean()
+
+
+def input_gradient_penalty(generator, x: torch.Tensor, projections: int = 1,
+                           generator_rng: torch.Generator | None = None) -> torch.Tensor:
+    """The mission's ``E‖∇_X G(X, Y)‖²`` (Y fixed inside ``generator``): the squared Frobenius norm of the Jacobian
+    of G's output with respect to its input, per sample, averaged over the batch. Estimated without forming the
+    Jacobian: for v ~ N(0, I) shaped like the output, E‖Jᵀv‖² = ‖J‖²_F, and Jᵀv is one backward pass (kept in the
+    graph, so the penalty trains G: double backprop). Unbiased; ``projections`` averages several v."""
+    x = x.detach().requires_grad_(True)
+    out = generator(x)
+    total = x.new_zeros(())
+    for _ in range(projections):
+        v = torch.randn(out.shape, generator=generator_rng, dtype=out.dtype).to(out.device)
+        (g,) = torch.autograd.grad((out * v).sum(), x, create_graph=True)
+        total = total + g.pow(2).reshape(g.shape[0], -1).sum(1).mean()
+    return total / projections
