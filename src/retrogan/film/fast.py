@@ -24,9 +24,9 @@ from . import optics as O
 from ._util import Frame, linear_to_srgb, srgb_to_linear
 from .border import BORDERS, border_geometry
 from .damage import apply_marks, make_marks, paper_texture, rasterise
-from .grain import _hash, grain
+from .grain import grain
 from .params import FilmParams
-from .render import bake_colour_lut, leak_angle
+from .render import bake_colour_lut, leak_angle, leak_offset
 
 THUMB_SHORT_SIDE = 384
 STRIP_PIXELS = 1 << 20
@@ -100,7 +100,11 @@ def glow_map(rgb: np.ndarray, p: FilmParams) -> torch.Tensor | None:
     """Halation + bloom as an additive linear-light map (1, 3, h, w) computed on a thumbnail, or None."""
     if p.halation == 0 and p.bloom == 0:
         return None
-    lin = srgb_to_linear(thumbnail_tensor(rgb))
+    return glow_of(srgb_to_linear(thumbnail_tensor(rgb)), p)
+
+
+def glow_of(lin: torch.Tensor, p: FilmParams) -> torch.Tensor:
+    """Halation + bloom of a linear-light thumbnail (the glows are wide blurs: a thumbnail is enough)."""
     glow = torch.zeros_like(lin)
     if p.halation:
         glow += O.halation_glow(lin, p.halation, p.halation_radius)
@@ -143,7 +147,7 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
     margin = _margin(p, frame)
     rows = max(16, STRIP_PIXELS // w)
     angle = leak_angle(p, seed)
-    offset = ((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6
+    offset = leak_offset(seed)
     result = np.empty_like(out)
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)

@@ -142,9 +142,8 @@ def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
 
 def light_maps(thumb: torch.Tensor, p: FilmParams, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-channel gain G and additive A maps (3, h, w) on the thumbnail grid, or None when the look has neither."""
-    from .fast import glow_map
-    from .render import leak_angle
-    from .grain import _hash
+    from .fast import glow_of
+    from .render import leak_angle, leak_offset
 
     if not (p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom):
         return None
@@ -158,24 +157,13 @@ def light_maps(thumb: torch.Tensor, p: FilmParams, seed: int) -> tuple[np.ndarra
     if p.edge_burn:
         gain = gain * O.edge_burn_gain(lin, p.edge_burn, frame=frame)
     if p.halation or p.bloom:
-        add = add + _glow(thumb, p)
+        add = add + glow_of(lin, p)
     if p.light_leak:
-        offset = ((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6
-        leak = O.light_leak_map(lin, leak_angle(p, seed), offset, 0.35, frame) * p.light_leak
+        leak = O.light_leak_map(lin, leak_angle(p, seed), leak_offset(seed), 0.35, frame) * p.light_leak
         leak = (leak * torch.tensor((1.0, 0.42, 0.08)).view(1, 3, 1, 1)).clamp(0, 1)
         gain, add = gain * (1 - leak), add * (1 - leak) + leak
     shape = (3, h, w)
     return gain.expand(1, *shape)[0].numpy().copy(), add.expand(1, *shape)[0].numpy().copy()
-
-
-def _glow(thumb: torch.Tensor, p: FilmParams) -> torch.Tensor:
-    lin = srgb_to_linear(thumb)
-    glow = torch.zeros_like(lin)
-    if p.halation:
-        glow += O.halation_glow(lin, p.halation, p.halation_radius)
-    if p.bloom:
-        glow += O.bloom_glow(lin, p.bloom, p.bloom_radius)
-    return glow
 
 
 def _quantise(values: np.ndarray, n: int, sqrt: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -63,6 +63,11 @@ def leak_angle(p: FilmParams, seed: int) -> float:
     return (_hash("leak", seed) % 3600) / 3600 * 2 * math.pi
 
 
+def leak_offset(seed: int) -> float:
+    """Where along its edge a light leak is centred (-0.3 .. 0.3), from the seed."""
+    return ((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6
+
+
 def apply_optics(x: torch.Tensor, p: FilmParams, seed: int, frame: Frame | None) -> torch.Tensor:
     x = O.halation(x, p.halation, p.halation_radius, frame=frame)
     x = O.bloom(x, p.bloom, p.bloom_radius, frame=frame)
@@ -70,7 +75,7 @@ def apply_optics(x: torch.Tensor, p: FilmParams, seed: int, frame: Frame | None)
     x = O.chromatic_aberration(x, p.chromatic_aberration, frame=frame)
     x = O.vignette(x, p.vignette, frame=frame)
     x = O.edge_burn(x, p.edge_burn, frame=frame)
-    return O.light_leak(x, p.light_leak, leak_angle(p, seed), offset=((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6,
+    return O.light_leak(x, p.light_leak, leak_angle(p, seed), offset=leak_offset(seed),
                         frame=frame)
 
 
