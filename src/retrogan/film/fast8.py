@@ -7,7 +7,8 @@ table, and a table lookup (numpy ``take``) costs a few nanoseconds a pixel:
    time), looked up by the packed RGB value;
 2. light: vignette, edge burn, glows (halation, bloom) and light leaks are, in linear light, ``lin * G + A`` with
    smooth per-channel maps G and A computed on a thumbnail grid. Their values are quantised into a few dozen levels
-   and a table ``[G level, A level, value]`` holds the answer. A pixel reads the map cell picked by a fixed random
+   over the range the look's parameters allow, and a table ``[G level, A level, value]`` (one per look) holds the
+   answer. A pixel reads the map cell picked by a fixed random
    jitter (stochastic bilinear interpolation: on average it is the bilinear sample, the residue is far below grain);
 3. grain: the same seeded periodic grain field as the reference renderer, quantised into 64 levels; a table
    ``[grain level, value]`` adds it with the density weighting of each dye layer;
@@ -166,20 +167,6 @@ def light_maps(thumb: torch.Tensor, p: FilmParams, seed: int) -> tuple[np.ndarra
     return gain.expand(1, *shape)[0].numpy().copy(), add.expand(1, *shape)[0].numpy().copy()
 
 
-def _quantise(values: np.ndarray, n: int, sqrt: bool) -> tuple[np.ndarray, np.ndarray]:
-    """-> (levels, index of the nearest level per value): n levels spread evenly over the values' range, or evenly
-    in the square root of the distance from the minimum (finer where a glow is faint, as the eye is)."""
-    lo, hi = float(values.min()), float(values.max())
-    if hi - lo < 1e-6:
-        return np.array([lo], np.float64), np.zeros(values.shape, np.int64)
-    t = (values - np.float32(lo)) * np.float32(1 / (hi - lo))
-    if sqrt:
-        np.sqrt(t, out=t)
-    index = np.rint(t * np.float32(n - 1)).astype(np.int64)
-    levels = np.linspace(0.0, 1.0, n)
-    return lo + (hi - lo) * (levels * levels if sqrt else levels), index
-
-
 _V = np.arange(256, dtype=np.float64) / 255.0
 
 
@@ -195,31 +182,49 @@ def _srgb8(x: np.ndarray) -> np.ndarray:
     return _srgb8_table().take(np.rint(np.clip(x, 0, 1) * 65535).astype(np.intp))
 
 
-def light_tables(gain: np.ndarray, add: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """-> (offsets (h*w, 4) uint32, table uint8): pixel value v of channel c in map cell i renders as
-    ``table[offsets[i, c] + v]`` (the channel's table start is in the offset). Where the gain is grey and the
-    glow has one colour the three channels share their levels."""
+HALATION_COLOUR, LEAK_COLOUR = (1.0, 0.32, 0.06), (1.0, 0.42, 0.08)
+
+
+def light_ranges(p: FilmParams) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per channel, the lowest gain and the highest additive light the look can produce anywhere in any image
+    (from its parameters alone): the level grids, and so the tables, belong to the look, not to the image."""
+    vig, burn, leak = (float(np.max(getattr(p, k))) for k in ("vignette", "edge_burn", "light_leak"))
+    g_lo = tuple(max(0.0, (1 - vig) * (1 - burn) * (1 - min(1.0, leak * c))) for c in LEAK_COLOUR)
+    # light added beyond 1 saturates whatever the pixel: the grid stops there
+    a_hi = tuple(min(1.0, float(p.halation) * h + float(p.bloom) + leak * c) for h, c in zip(HALATION_COLOUR, LEAK_COLOUR))
+    return g_lo, a_hi
+
+
+def _levels(lo: float, hi: float, n: int, sqrt: bool) -> np.ndarray:
+    if hi - lo < 1e-6:
+        return np.array([lo])
+    t = np.linspace(0.0, 1.0, n)
+    return lo + (hi - lo) * (t * t if sqrt else t)
+
+
+@lru_cache(maxsize=8)
+def light_table(g_lo: tuple, a_hi: tuple) -> np.ndarray:
+    """Per channel c, [G level, A level, value] -> sRGB8 of lin(value) * G + A, concatenated (uint8)."""
     lin = srgb_to_linear(torch.from_numpy(_V)).numpy()
-    g_flat, a_flat = gain.reshape(3, -1), add.reshape(3, -1)
-    ref = int(np.argmax(a_flat.max(axis=1)))
-    scale = a_flat.max(axis=1) / max(float(a_flat[ref].max()), 1e-12)
-    shared = (np.abs(g_flat - g_flat[:1]).max() < 1e-6
-              and np.abs(a_flat - scale[:, None] * a_flat[ref]).max() < 1e-6)
-    offsets, tables = [], []
+    tables = [_srgb8(lin[None, None, :] * _levels(g, 1.0, G_LEVELS, False)[:, None, None]
+                     + _levels(0.0, a, A_LEVELS, True)[None, :, None]).reshape(-1) for g, a in zip(g_lo, a_hi)]
+    return np.concatenate(tables)
+
+
+def light_offsets(gain: np.ndarray, add: np.ndarray, g_lo: tuple, a_hi: tuple) -> np.ndarray:
+    """(h*w, 4) uint32: where each map cell's channel row starts in ``light_table`` (nearest levels; the X byte
+    reads channel 0)."""
+    offsets, start = [], 0
     for c in range(3):
-        if shared and c > 0:
-            a_lv_c = a_lv * scale[c]
-        else:
-            g_lv, gi = _quantise(g_flat[c if not shared else 0], G_LEVELS, False)
-            a_lv, ai = _quantise(a_flat[c if not shared else ref], A_LEVELS, True)
-            offsets.append((gi * len(a_lv) + ai) * 256)
-            a_lv_c = a_lv * (scale[c] if shared else 1.0)
-        tables.append(_srgb8(lin[None, None, :] * g_lv[:, None, None] + a_lv_c[None, :, None]).reshape(-1))
-    stride = tables[0].size
-    if shared:
-        offsets = [offsets[0]] * 3
-    offsets = np.stack(offsets + [offsets[0]], 1) + np.array([0, 1, 2, 0]) * stride  # X reads channel 0's table
-    return offsets.astype(np.uint32), np.concatenate(tables)
+        ng = 1 if 1.0 - g_lo[c] < 1e-6 else G_LEVELS
+        na = 1 if a_hi[c] < 1e-6 else A_LEVELS
+        g = (gain[c].ravel() - np.float32(g_lo[c])) / np.float32(max(1.0 - g_lo[c], 1e-6))
+        a = np.sqrt(np.clip(add[c].ravel() / np.float32(max(a_hi[c], 1e-6)), 0, 1))
+        gi = np.clip(np.rint(g * (ng - 1)), 0, ng - 1).astype(np.int64)
+        ai = np.clip(np.rint(a * (na - 1)), 0, na - 1).astype(np.int64)
+        offsets.append(start + (gi * na + ai) * 256)
+        start += ng * na * 256
+    return np.stack(offsets + [offsets[0]], 1).astype(np.uint32)
 
 
 @lru_cache(maxsize=4)
@@ -345,9 +350,10 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             graded = apply_lut_uint8(small, table)
             thumb = torch.from_numpy(graded.astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
         gain, add = light_maps(thumb, p, seed)
-        offsets, light_table = light_tables(gain, add)
+        g_lo, a_hi = light_ranges(p)
+        offsets = light_offsets(gain, add, g_lo, a_hi)
         cells_for(0, 1, h, w, gain.shape[1], gain.shape[2])  # build (or reuse) the frame's cell map
-        return offsets, light_table, gain.shape[1], gain.shape[2]
+        return offsets, light_table(g_lo, a_hi), gain.shape[1], gain.shape[2]
 
     src, src_px = (rgbx_base(rgb), 4) if words is not None else (rgb, 3)
     if USE_C and packed is not None and not src.flags.c_contiguous:
@@ -370,18 +376,18 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         y1 = min(h, y0 + rows)
         dst = out[y0:y1]
         if USE_C:  # light and noise fused, in place, bit for bit the numpy code below
-            cells = offsets = light_table = None
+            cells = offsets = ltab = None
             if light is not None:
-                offsets, light_table, mh, mw = light
+                offsets, ltab, mh, mw = light
                 cells = np.ascontiguousarray(cells_for(y0, y1, h, w, mh, mw), np.int32)
-            _fastpath.render_strip(out, 4, y0, y1, w, out, None, cells, offsets, light_table,
+            _fastpath.render_strip(out, 4, y0, y1, w, out, None, cells, offsets, ltab,
                                    [(lv, tb, oy, ox, period) for lv, tb, (oy, ox), period in noise])
             return
         if light is not None:
-            offsets, light_table, mh, mw = light
+            offsets, ltab, mh, mw = light
             idx = offsets.take(cells_for(y0, y1, h, w, mh, mw), axis=0)
             idx += dst
-            light_table.take(idx, out=dst, mode="clip")
+            ltab.take(idx, out=dst, mode="clip")
         for levels, noise_table, (oy, ox), period in noise:
             tex = _wrapped_rows(levels, y0 + oy, y1 - y0, period)  # (rows, 2P, 4): any P columns are one slice
             idx = np.empty((y1 - y0, w, 4), np.uint16)
@@ -390,18 +396,18 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
                 np.bitwise_or(tex[:, start: start + x1 - x0], dst[:, x0:x1], out=idx[:, x0:x1])
             noise_table.take(idx, out=dst, mode="clip")
 
-    marks = make_marks(Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks, p.creases,
-                       p.light_dust)
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        # the light maps are made on one thread while the colour strips run on the other
+        # the light maps and the marks are made while the colour strips run
         pending = pool.submit(prepare_light) if light_wanted else None
+        marks = pool.submit(make_marks, Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks,
+                            p.creases, p.light_dust)
         list(pool.map(colour_strip, starts))
         light = pending.result() if pending is not None else None
         if light is not None or noise:
             list(pool.map(lambda y0: finish_strip(y0, light), starts))
         result = out[..., :3]
-        if marks:
-            draw_marks(result, marks, pool)
+        if marks.result():
+            draw_marks(result, marks.result(), pool)
     return result
 
 
