@@ -183,3 +183,22 @@ def test_odd_sized_video_is_kept_whole(tmp_path):
     report = stylize_video(src, tmp_path / "odd.retro.mp4", resolve_style("portra-400vc"))
     assert report.frames == 4 and "yuv444p" in report.notes[0]
     assert frames(tmp_path / "odd.retro.mp4")[0].shape == (91, 161, 3)
+
+
+def test_display_rotation_of_phone_clips_is_kept(tmp_path):
+    src = tmp_path / "portrait.mp4"
+    with av.open(str(src), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        stream.set_display_rotation(90)
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 96, 3), 60 * i + 20, np.uint8), format="rgb24")
+            frame = frame.reformat(format="yuv420p")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    dst = tmp_path / "portrait.retro.mp4"
+    stylize_video(src, dst, resolve_style("portra-400vc"))
+    with av.open(str(dst)) as c:
+        first = next(c.decode(video=0))
+        assert first.rotation == 90 and (first.width, first.height) == (96, 64)

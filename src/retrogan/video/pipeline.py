@@ -82,10 +82,25 @@ def _open_input(src: Path):
     return container
 
 
-def _streams(inp, out, video, options: VideoOptions, report: VideoReport):
+def _rotation(src: Path) -> int:
+    """The display rotation of the first video frame (phone clips are stored sideways with a display matrix)."""
+    import av
+
+    try:
+        with av.open(str(src)) as c:
+            for frame in c.decode(video=0):
+                return int(getattr(frame, "rotation", 0) or 0)
+    except Exception:  # noqa: BLE001 - unreadable here means the main pass reports it
+        return 0
+    return 0
+
+
+def _streams(inp, out, video, options: VideoOptions, report: VideoReport, rotation: int = 0):
     """The output video stream and the copied streams {input index: output stream}."""
     rate = video.average_rate or video.guessed_rate or 25
     ov = out.add_stream(options.codec, rate=rate)
+    if rotation and hasattr(ov, "set_display_rotation"):  # the pixels stay as stored; the player turns them
+        ov.set_display_rotation(rotation)
     ov.width, ov.height = video.codec_context.width, video.codec_context.height
     ov.pix_fmt = options.pix_fmt
     if (ov.width % 2 or ov.height % 2) and options.pix_fmt in ("yuv420p", "yuv422p", "nv12", "yuvj420p"):
@@ -138,7 +153,7 @@ def stylize_video(src: str | Path, dst: str | Path, look, *, strength: float = 1
         raise VideoError(dst, "cannot write", str(e)) from None
     start = time.perf_counter()
     try:
-        ov, copies = _streams(inp, out, video, options, report)
+        ov, copies = _streams(inp, out, video, options, report, _rotation(src))
         _run(inp, out, video, ov, copies, FrameRenderer(look, strength=strength, seed=seed,
                                                         smoothing=options.smoothing),
              ShotDetector(threshold=options.shot_threshold), report, total, on_progress, options)
