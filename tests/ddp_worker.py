@@ -28,4 +28,5 @@ other = [torch.zeros_like(mine) for _ in range(2)]
 dist.all_gather(other, mine)
 if t.rank == 0:
     (out / "ranks.json").write_text(json.dumps({"batches_differ": not torch.equal(other[0], other[1])}))
+dist.barrier()  # both ranks reach teardown together: a peer closing its gloo connections mid-operation aborts
 dist.destroy_process_group()
