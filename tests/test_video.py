@@ -38,6 +38,22 @@ def packets(path, kind: str) -> list[bytes]:
         return [bytes(p) for p in c.demux(stream) if p.size]
 
 
+def write_clip(path, images, pix_fmt: str = "yuv420p", rotation: int = 0):
+    """An H.264 clip of the given (h, w, 3) uint8 frames, one per 1/24 s."""
+    h, w = images[0].shape[:2]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for i, rgb in enumerate(images):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format=pix_fmt)
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
 def frames(path) -> list[np.ndarray]:
     with av.open(str(path)) as c:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
@@ -80,15 +96,7 @@ def test_grain_moves_on_a_still_shot(tmp_path):
     from conftest import skimage_file
 
     still = np.asarray(Image.open(skimage_file("chelsea.png")).convert("RGB").resize((160, 96)))
-    src = tmp_path / "still.mp4"
-    with av.open(str(src), "w") as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
-        for i in range(6):
-            frame = av.VideoFrame.from_ndarray(still, format="rgb24").reformat(format="yuv420p")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+    src = write_clip(tmp_path / "still.mp4", [still] * 6)
     dst = tmp_path / "still.retro.mp4"
     stylize_video(src, dst, resolve_style("ilford-bw-1960s"), options=VideoOptions(crf=10))
     out = frames(dst)
@@ -170,33 +178,16 @@ def test_theta_smoothing_moves_part_way():
 
 
 def test_odd_sized_video_is_kept_whole(tmp_path):
-    src = tmp_path / "odd.mp4"
-    with av.open(str(src), "w") as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = 161, 91, "yuv444p"
-        for i in range(4):
-            frame = av.VideoFrame.from_ndarray(np.full((91, 161, 3), 40 * i + 20, np.uint8), format="rgb24")
-            frame = frame.reformat(format="yuv444p")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+    src = write_clip(tmp_path / "odd.mp4", [np.full((91, 161, 3), 40 * i + 20, np.uint8) for i in range(4)],
+                     pix_fmt="yuv444p")
     report = stylize_video(src, tmp_path / "odd.retro.mp4", resolve_style("portra-400vc"))
     assert report.frames == 4 and "yuv444p" in report.notes[0]
     assert frames(tmp_path / "odd.retro.mp4")[0].shape == (91, 161, 3)
 
 
 def test_display_rotation_of_phone_clips_is_kept(tmp_path):
-    src = tmp_path / "portrait.mp4"
-    with av.open(str(src), "w") as out:
-        stream = out.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
-        stream.set_display_rotation(90)
-        for i in range(3):
-            frame = av.VideoFrame.from_ndarray(np.full((64, 96, 3), 60 * i + 20, np.uint8), format="rgb24")
-            frame = frame.reformat(format="yuv420p")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+    src = write_clip(tmp_path / "portrait.mp4", [np.full((64, 96, 3), 60 * i + 20, np.uint8) for i in range(3)],
+                     rotation=90)
     dst = tmp_path / "portrait.retro.mp4"
     stylize_video(src, dst, resolve_style("portra-400vc"))
     with av.open(str(dst)) as c:

@@ -8,24 +8,22 @@ class RetroganError(Exception):
     """Base class for every error the tool reports to a user (never shown as a traceback)."""
 
 
-class ImageReadError(RetroganError):
+class FileError(RetroganError):
+    """A file-bound failure: ``path``, a short ``cause`` category and the ``detail``, printed as one line."""
+
+    def __init__(self, path: str | Path, cause: str, detail: str = "") -> None:
+        self.path = Path(path)
+        self.cause = cause
+        self.detail = detail
+        super().__init__(f"{path}: {cause}" + (f" ({detail})" if detail else ""))
+
+
+class ImageReadError(FileError):
     """An input image could not be read. ``cause`` is a short category, ``detail`` the specifics."""
 
-    def __init__(self, path: str | Path, cause: str, detail: str = "") -> None:
-        self.path = Path(path)
-        self.cause = cause
-        self.detail = detail
-        super().__init__(f"{path}: {cause}" + (f" ({detail})" if detail else ""))
 
-
-class ImageWriteError(RetroganError):
+class ImageWriteError(FileError):
     """An output image could not be written; the input is untouched and no partial file is left."""
-
-    def __init__(self, path: str | Path, cause: str, detail: str = "") -> None:
-        self.path = Path(path)
-        self.cause = cause
-        self.detail = detail
-        super().__init__(f"{path}: {cause}" + (f" ({detail})" if detail else ""))
 
 
 class StyleError(RetroganError):
@@ -36,11 +34,5 @@ class LutError(RetroganError):
     """A LUT file is malformed; the message names the file and the line."""
 
 
-class VideoError(RetroganError):
+class VideoError(FileError):
     """A video could not be read or written; the input is untouched and no partial output is left."""
-
-    def __init__(self, path: str | Path, cause: str, detail: str = "") -> None:
-        self.path = Path(path)
-        self.cause = cause
-        self.detail = detail
-        super().__init__(f"{path}: {cause}" + (f" ({detail})" if detail else ""))

@@ -69,6 +69,17 @@ _USAGE: dict[bytes, int] = {}
 _KEYS: dict[int, tuple] = {}
 
 
+def _words(rgb: np.ndarray) -> np.ndarray | None:
+    """The (H, W) uint32 RGBX words under an RGBX-laid-out (H, W, 3) view, or None."""
+    base = rgbx_base(rgb)
+    return None if base is None else base.view(np.uint32)[..., 0]
+
+
+def _colour_index(rgb: np.ndarray, words: np.ndarray | None, y0: int, y1: int) -> np.ndarray:
+    """Rows y0..y1 as packed R | G << 8 | B << 16 (one mask when the pixels are RGBX words already)."""
+    return _pack(rgb[y0:y1]) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
+
+
 def _table_key(table: np.ndarray) -> bytes:
     """A content hash of a LUT, remembered per array object (hashing 3 MB every video frame would show)."""
     import hashlib
@@ -124,14 +135,13 @@ def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
         from .fast import apply_lut_threaded
 
         return apply_lut_threaded(rgb, table, workers)
-    words = rgbx_base(rgb)
-    words = None if words is None else words.view(np.uint32)[..., 0]
+    words = _words(rgb)
     out = np.empty((h, w), np.uint32)
     rows = max(8, STRIP_ROWS_PIXELS // w)
 
     def strip(y0: int) -> None:
         y1 = min(h, y0 + rows)
-        idx = _pack(rgb[y0:y1]) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
+        idx = _colour_index(rgb, words, y0, y1)
         packed.take(idx, out=out[y0:y1], mode="clip")
 
     with ThreadPoolExecutor(workers) as pool:
@@ -335,8 +345,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     table = None if colour_is_identity(p) else colour_table(p)
     packed = None if table is None else packed_or_none(table, h * w)
     noise = noise_stages(p, h, w, seed, frame_index)
-    words = rgbx_base(rgb)
-    words = None if words is None else words.view(np.uint32)[..., 0]
+    words = _words(rgb)
     out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
     rows = max(8, STRIP_ROWS_PIXELS // w)
     starts = range(0, h, rows)
@@ -365,7 +374,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         if USE_C and packed is not None:
             _fastpath.render_strip(src, src_px, y0, y1, w, out, packed, None, None, None, [])
         elif packed is not None:
-            idx = _pack(rgb[y0:y1]) if words is None else np.bitwise_and(words[y0:y1], 0xFFFFFF)
+            idx = _colour_index(rgb, words, y0, y1)
             packed.take(idx, out=dst.view(np.uint32)[..., 0], mode="clip")
         elif table is not None:  # Pillow's lookup until the full table pays for itself
             dst[..., :3] = apply_lut_uint8(np.ascontiguousarray(rgb[y0:y1]), table)
