@@ -5,6 +5,7 @@ import typer
 
 from . import eval as eval_cmd
 from . import export as export_cmd
+from . import serve as serve_cmd
 from . import styles as styles_cmd
 from . import stylize as stylize_cmd
 from . import synth as synth_cmd
@@ -22,6 +23,7 @@ app.command("styles")(styles_cmd.styles)
 app.command("eval")(eval_cmd.evaluate)
 app.command("synth")(synth_cmd.synth)
 app.command("export")(export_cmd.export)
+app.command("serve")(serve_cmd.serve)
 app.add_typer(train_cmd.app, name="train")
 
 

@@ -1,0 +1,144 @@
+"""One server: the HTTP API under /api and the Gradio page at /, sharing limits, looks, the render gate and jobs.
+Every temporary file lives under one folder that is deleted at shutdown."""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from .limits import Limits
+from .service import LookBook, WebError
+from .work import Gate, Jobs
+
+
+class Server:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.root = Path(tempfile.mkdtemp(prefix="retrogan-serve-"))
+        (self.root / "jobs").mkdir()
+        self.kept = self.root / "looks"   # looks trained on this server (gone with it; downloaded as zips)
+        self.kept.mkdir()
+        self.looks = LookBook()
+        self.gate = Gate(limits.concurrency, limits.queue_size)
+        self.jobs = Jobs(self.root / "jobs", limits.max_jobs, limits.job_ttl_s)
+
+    def look_list(self) -> list[dict]:
+        from ..looks.knobs import knob_values
+        from ..looks.registry import STYLES, default_style_name
+
+        out = [{"name": e.name, "era": e.era, "process": e.process, "description": e.description,
+                "source": e.source, "default": e.name == default_style_name(), "knobs": knob_values(e.name),
+                "thumbnail": f"/api/looks/{e.name}/thumbnail.jpg"} for e in STYLES.values()]
+        out += [{"name": n, "era": "", "process": "learned (fast cGAN)", "description": "trained on this server",
+                 "source": "pairs uploaded to this server", "default": False, "knobs": None, "thumbnail": None}
+                for n in self.looks.trained]
+        return out
+
+    def close(self) -> None:
+        self.gate.shutdown()
+        self.jobs.shutdown()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``max_bytes`` (by Content-Length at once, or while it streams)."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for k, v in scope.get("headers", []):
+            if k == b"content-length" and v.isdigit() and int(v) > self.max_bytes:
+                return await _json(send, 413, self._message())
+        seen, started = 0, False
+
+        async def limited_receive():
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return msg
+
+        async def tracked_send(msg):
+            nonlocal started
+            started = started or msg["type"] == "http.response.start"
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracked_send)
+        except _TooLarge:
+            if not started:
+                await _json(send, 413, self._message())
+
+    def _message(self) -> str:
+        return f"request body is larger than the {self.max_bytes / 2**20:g} MB upload limit"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _json(send, status: int, message: str) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(limits: Limits | None = None, *, ui: bool = True):
+    """The ASGI app. ``ui=False``: the API alone (no Gradio import; what the API tests use)."""
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    from .http import router
+
+    server = Server(limits or Limits())
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        try:
+            yield
+        finally:
+            server.close()
+
+    app = FastAPI(title="retrogan", version=_version(), lifespan=lifespan,
+                  description="Retro looks for photos and video. Errors are JSON: {\"error\": \"...\"}.")
+    app.state.server = server
+
+    @app.exception_handler(WebError)
+    async def web_error(_req: Request, e: WebError):
+        return JSONResponse({"error": str(e)}, status_code=e.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_req: Request, e: RequestValidationError):
+        parts = [f"{'.'.join(str(x) for x in err.get('loc', [])[1:]) or 'request'}: {err.get('msg')}"
+                 for err in e.errors()]
+        return JSONResponse({"error": "; ".join(parts)}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(_req: Request, e: Exception):  # the server keeps running; the client learns what failed
+        return JSONResponse({"error": f"internal error: {type(e).__name__}: {e}"}, status_code=500)
+
+    app.include_router(router(server))
+    if ui:
+        from .ui import mount_ui
+
+        app = mount_ui(app, server)
+    app.add_middleware(BodyLimit, max_bytes=server.limits.max_upload_bytes + (1 << 20))  # + multipart framing
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("retrogan")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"

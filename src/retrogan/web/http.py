@@ -1,0 +1,135 @@
+"""The HTTP API (FastAPI): the same operations as the page, JSON errors ``{"error": "..."}`` with a fitting status.
+Uploads only: no request names a path on the server."""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, List, Optional
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from .service import LookRequest, WebError, look_thumbnail, safe_stem, stylize_upload, stylize_video_file
+
+if TYPE_CHECKING:
+    from .app import Server
+
+
+def _knobs(grain, fade, vignette, dust, scratches, light_leak, yellowing) -> dict:
+    return {"grain": grain, "fade": fade, "vignette": vignette, "dust": dust, "scratches": scratches,
+            "light_leak": light_leak, "yellowing": yellowing}
+
+
+async def _read(upload: UploadFile, server: "Server") -> bytes:
+    data = await upload.read(server.limits.max_upload_bytes + 1)
+    if len(data) > server.limits.max_upload_bytes:
+        raise WebError(f"{safe_stem(upload.filename)}: more than the {server.limits.max_upload_mb:g} MB upload limit",
+                       413)
+    if not data:
+        raise WebError(f"{safe_stem(upload.filename)}: the upload is empty", 400)
+    return data
+
+
+def router(server: "Server") -> APIRouter:
+    api = APIRouter(prefix="/api")
+
+    @api.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "renders_pending": server.gate.pending}
+
+    @api.get("/looks")
+    def looks() -> list[dict]:
+        return server.look_list()
+
+    @api.get("/looks/{name}/thumbnail.jpg")
+    def thumbnail(name: str) -> Response:
+        return Response(look_thumbnail(name), media_type="image/jpeg",
+                        headers={"Cache-Control": "max-age=86400"})
+
+    @api.post("/stylize")
+    async def stylize(file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
+                      seed: int = Form(0), preview: bool = Form(False),
+                      grain: Optional[float] = Form(None), fade: Optional[float] = Form(None),
+                      vignette: Optional[float] = Form(None), dust: Optional[float] = Form(None),
+                      scratches: Optional[float] = Form(None), light_leak: Optional[float] = Form(None),
+                      yellowing: Optional[float] = Form(None)) -> Response:
+        """One photo in, the photo in the look out: full resolution in the input's format (16-bit PNG/TIFF stay
+        16-bit; EXIF kept), or a small JPEG with ``preview=true``."""
+        data = await _read(file, server)
+        req = LookRequest(look, strength, seed, _knobs(grain, fade, vignette, dust, scratches, light_leak, yellowing))
+        fut = server.gate.submit(stylize_upload, data, file.filename, req, server.looks, server.limits, preview)
+        try:
+            out = await asyncio.wait_for(asyncio.wrap_future(fut), server.limits.timeout_s)
+        except asyncio.TimeoutError:
+            fut.cancel()
+            raise WebError(f"timed out after {server.limits.timeout_s:g} s", 504) from None
+        headers = {"Content-Disposition": f'attachment; filename="{out.filename}"',
+                   "X-Image-Size": f"{out.width}x{out.height}"}
+        if out.warnings:
+            headers["X-Retrogan-Warnings"] = "; ".join(out.warnings).encode("ascii", "replace").decode()
+        return Response(out.data, media_type=out.media_type, headers=headers)
+
+    @api.post("/jobs/video", status_code=202)
+    async def video(file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
+                    seed: int = Form(0)) -> dict:
+        """Start rendering a video (audio and subtitles kept); poll ``GET /api/jobs/{id}``."""
+        from ..video import VIDEO_SUFFIXES
+
+        data = await _read(file, server)
+        stem, suffix = safe_stem(file.filename), "." + (file.filename or "").rsplit(".", 1)[-1].lower()
+        if suffix not in VIDEO_SUFFIXES:
+            raise WebError(f"{stem}: not a video name (use {', '.join(sorted(VIDEO_SUFFIXES))})", 400)
+        req = LookRequest(look, strength, seed)
+        server.looks.resolve(req)  # an unknown look is refused before the upload is stored
+
+        def setup(folder):
+            (folder / f"source{suffix}").write_bytes(data)
+
+        def work(job):
+            def on_progress(done, total):
+                job.progress = min(0.99, done / total) if total else 0.0
+                job.message = f"frame {done}" + (f" of {total}" if total else "")
+            out = stylize_video_file(job.folder / f"source{suffix}", job.folder, stem, req, server.looks, on_progress)
+            (job.folder / f"source{suffix}").unlink()
+            return out, out.name
+
+        return server.jobs.start("video", setup, work).public()
+
+    @api.post("/jobs/train", status_code=202)
+    async def train(inputs: List[UploadFile] = File(...), targets: List[UploadFile] = File(...),
+                    name: Optional[str] = Form(None), minutes: float = Form(2.0), steps: int = Form(3000)) -> dict:
+        """Learn a look from pairs (same file names in ``inputs`` and ``targets``); the look joins this server's
+        list as ``name`` and the style folder is the job's result (a zip)."""
+        from .train import look_name, save_pairs, train_job
+
+        if not 0 < minutes <= server.limits.max_train_minutes:
+            raise WebError(f"minutes must be in (0, {server.limits.max_train_minutes:g}]", 422)
+        if steps < 1:
+            raise WebError("steps must be positive", 422)
+        ins = [(f.filename, await _read(f, server)) for f in inputs]
+        outs = [(f.filename, await _read(f, server)) for f in targets]
+        look = look_name(name, server.looks.names())
+
+        def setup(folder):
+            save_pairs(folder, ins, outs, server.limits)
+
+        return server.jobs.start("train", setup, lambda job: train_job(job, look, minutes, steps, server.looks,
+                                                                       server.kept)).public() | {"look": look}
+
+    @api.get("/jobs/{job_id}")
+    def job_status(job_id: str) -> dict:
+        return server.jobs.get(job_id).public()
+
+    @api.get("/jobs/{job_id}/result")
+    def job_result(job_id: str) -> Response:
+        job = server.jobs.get(job_id)
+        if job.status != "done":
+            return JSONResponse({"error": f"job {job_id} is {job.status}", **job.public()}, status_code=409)
+        return FileResponse(job.result, filename=job.result_name)
+
+    @api.delete("/jobs/{job_id}")
+    def job_delete(job_id: str) -> dict:
+        server.jobs.get(job_id)
+        server.jobs.delete(job_id)
+        return {"deleted": job_id}
+
+    return api
