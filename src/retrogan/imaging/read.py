@@ -24,8 +24,10 @@ READ_FORMATS = {"JPEG", "MPO", "PNG", "TIFF", "WEBP", "BMP", "GIF"}
 def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     path = Path(path)
     _check_file(path)
-    # We enforce our own (configurable) pixel limit below; Pillow's must not fire first.
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # We enforce our own (per-call) pixel limit below; Pillow's process-wide one must not fire first. It is only ever
+    # raised, never lowered: a server with a small limit must not break other Pillow users in the process.
+    if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < max_pixels:
+        Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -74,6 +74,8 @@ def adjusted(name: str, knobs: dict[str, float | None]) -> Look:
         if not 0.0 <= v <= knob.maximum:
             raise StyleError(f"knob {k} must be in [0, {knob.maximum}], got {v}")
         old = getattr(params, knob.field)
+        if round(v, 4) == round(_amount(old), 4):  # the look's own amount (as knob_values shows it): unchanged
+            continue
         if isinstance(old, tuple):  # a coloured fade keeps its colour balance, scaled to the new mean
             mean = _amount(old)
             changes[knob.field] = tuple(a * v / mean for a in old) if mean > 0 else (v, v, v)

@@ -1,0 +1,212 @@
+"""The HTTP API (no browser, no Gradio): what it renders equals the Python API, limits and bad uploads give clear
+errors with the right status, and the server goes on."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+from fastapi.testclient import TestClient  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from retrogan.api import stylize  # noqa: E402
+from retrogan.looks.knobs import KNOBS, adjusted, knob_values  # noqa: E402
+from retrogan.looks.registry import STYLES  # noqa: E402
+from retrogan.web.app import create_app  # noqa: E402
+from retrogan.web.limits import Limits  # noqa: E402
+from retrogan.web.service import WebError, safe_stem  # noqa: E402
+from retrogan.web.work import Gate  # noqa: E402
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def client():
+    app = create_app(Limits(max_upload_mb=2, max_megapixels=0.05, preview_side=64, timeout_s=60), ui=False)
+    with TestClient(app) as c:
+        yield c
+
+
+def post(client, data: bytes, name: str = "cat.png", **form):
+    return client.post("/api/stylize", files={"file": (name, data)}, data={k: str(v) for k, v in form.items()})
+
+
+def test_looks_are_listed_with_knobs_and_thumbnails(client):
+    looks = client.get("/api/looks").json()
+    assert [e["name"] for e in looks] == list(STYLES)
+    kodachrome = next(e for e in looks if e["name"] == "kodachrome-1950s")
+    assert kodachrome["default"] and kodachrome["knobs"]["grain"] == pytest.approx(0.015)
+    r = client.get(kodachrome["thumbnail"])
+    assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).format == "JPEG"
+    assert client.get("/api/looks/no-such-look/thumbnail.jpg").status_code == 404
+
+
+def test_full_resolution_result_equals_the_python_api(client, photo_rgb):
+    r = post(client, png_bytes(photo_rgb), look="portra-400vc", strength=0.7, seed=3)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "image/png"
+    assert 'filename="cat.retro.png"' in r.headers["content-disposition"]
+    got = np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB"))
+    want = stylize(photo_rgb, "portra-400vc", strength=0.7, seed=3)
+    assert got.shape == photo_rgb.shape and np.array_equal(got, want)
+
+
+def test_preview_is_small_and_full_render_keeps_16_bits(client, photo_rgb):
+    r = post(client, png_bytes(photo_rgb), preview="true")
+    im = Image.open(io.BytesIO(r.content))
+    assert im.format == "JPEG" and max(im.size) == 64
+    sixteen = (photo_rgb.astype(np.uint16) * 257)[:40, :50]
+    buf = io.BytesIO()
+    import imagecodecs
+
+    buf.write(imagecodecs.png_encode(sixteen))
+    r = post(client, buf.getvalue(), name="deep.png", look="fp4-125")
+    assert r.status_code == 200, r.text
+    out = imagecodecs.png_decode(r.content)
+    assert out.dtype == np.uint16 and out.shape == sixteen.shape
+
+
+def test_knobs_change_the_look_and_are_checked(client, photo_rgb):
+    data = png_bytes(photo_rgb)
+    plain = post(client, data, look="portra-400vc").content
+    grainy = post(client, data, look="portra-400vc", grain=0.08).content
+    assert plain != grainy
+    want = stylize(photo_rgb, adjusted("portra-400vc", {"grain": 0.08}))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(grainy)).convert("RGB")), want)
+    r = post(client, data, look="portra-400vc", grain=5)
+    assert r.status_code == 422 and "grain" in r.json()["error"]
+    r = post(client, data, look="no-such-look")
+    assert r.status_code == 422 and "no-such-look" in r.json()["error"]
+    r = post(client, data, strength=1.5)
+    assert r.status_code == 422 and "strength" in r.json()["error"]
+
+
+def test_knob_values_round_trip():
+    for name in STYLES:
+        own = knob_values(name)
+        assert set(own) == set(KNOBS)
+        look = adjusted(name, own)  # the look's own amounts give the look back
+        if hasattr(look, "params") and hasattr(adjusted(name, {}), "params"):
+            assert look.params == adjusted(name, {}).params
+    # a coloured fade keeps its balance: (0.10, 0.06, 0.05) has mean 0.07; asking 0.08 scales it by 8/7
+    assert adjusted("faded-print-1970s", {"fade": 0.08}).params.fade_black == pytest.approx(
+        tuple(v * 0.08 / 0.07 for v in (0.10, 0.06, 0.05)))
+
+
+def test_bad_uploads_are_named_and_the_server_goes_on(client, photo_rgb):
+    r = post(client, b"this is not an image at all", name="holiday.jpg")
+    assert r.status_code == 400 and r.json()["error"].startswith("holiday.jpg: not an image")
+    r = post(client, png_bytes(photo_rgb)[:300], name="cut.png")
+    assert r.status_code == 400 and "cut.png" in r.json()["error"]
+    r = post(client, b"", name="empty.jpg")
+    assert r.status_code == 400 and "empty" in r.json()["error"]
+    big = np.zeros((300, 300, 3), np.uint8)  # 0.09 MP > the 0.05 MP limit of this server
+    r = post(client, png_bytes(big), name="big.png")
+    assert r.status_code == 413 and "pixel limit" in r.json()["error"]
+    r = client.post("/api/stylize", files={"file": ("huge.jpg", b"\xff" * (4 * 2**20))})
+    assert r.status_code == 413 and "upload limit" in r.json()["error"]
+    assert post(client, png_bytes(photo_rgb)).status_code == 200
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_client_file_names_never_become_paths(client, photo_rgb):
+    r = post(client, png_bytes(photo_rgb), name="../../etc/passwd.png")
+    assert r.status_code == 200 and 'filename="passwd.retro.png"' in r.headers["content-disposition"]
+    assert safe_stem("..\\..\\x y/../é.jpg") == "photo" and safe_stem("") == "photo"
+    assert safe_stem("C:\\Users\\me\\IMG 0001.JPG") == "IMG_0001"
+
+
+def test_gate_refuses_beyond_its_queue_and_times_out():
+    gate = Gate(slots=1, queue_size=1)
+    release = threading.Event()
+    running = gate.submit(release.wait, 10)
+    queued = gate.submit(time.sleep, 0)
+    with pytest.raises(WebError) as e:
+        gate.submit(time.sleep, 0)
+    assert e.value.status == 503
+    release.set()
+    running.result(5), queued.result(5)
+    release.clear()
+    gate.submit(release.wait, 10)
+    with pytest.raises(WebError) as e:
+        gate.run(time.sleep, 0, timeout=0.2)  # waits behind the blocked render, then gives up
+    assert e.value.status == 504
+    release.set()
+    time.sleep(0.1)
+    assert gate.pending == 0  # the timed-out render was dropped from the queue, the blocked one finished
+    gate.shutdown()
+
+
+def test_video_job_renders_every_frame_and_keeps_audio(client, tmp_path):
+    av = pytest.importorskip("av")
+    from helpers import load_script
+
+    clip = load_script("make_clip").make_clip(tmp_path / "clip.mkv", size=(96, 64), frames_per_shot=4)
+    r = client.post("/api/jobs/video", files={"file": ("clip.mkv", clip.read_bytes())},
+                    data={"look": "portra-400vc"})
+    assert r.status_code == 202, r.text
+    job = wait(client, r.json()["id"])
+    assert job["status"] == "done", job
+    out = client.get(job["result"])
+    assert out.status_code == 200 and 'filename="clip.retro.mp4"' in out.headers["content-disposition"]
+    (tmp_path / "out.mp4").write_bytes(out.content)
+    with av.open(str(clip)) as a, av.open(str(tmp_path / "out.mp4")) as b:
+        assert sum(1 for _ in b.decode(video=0)) == sum(1 for _ in a.decode(video=0)) == 12
+        assert len(b.streams.audio) == 1
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 200
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+    r = client.post("/api/jobs/video", files={"file": ("notes.txt", b"hello")})
+    assert r.status_code == 400 and "not a video" in r.json()["error"]
+    r = client.post("/api/jobs/video", files={"file": ("broken.mp4", b"\x00" * 1000)})
+    job = wait(client, r.json()["id"])
+    assert job["status"] == "failed" and "broken" in job["error"]
+
+
+def test_train_job_adds_a_look(client, photo_rgb):
+    target = stylize(photo_rgb, "portra-400vc")
+    ins = [("inputs", (f"p{i}.png", png_bytes(np.roll(photo_rgb, 9 * i, axis=1)))) for i in range(3)]
+    outs = [("targets", (f"p{i}.png", png_bytes(np.roll(target, 9 * i, axis=1)))) for i in range(3)]
+    r = client.post("/api/jobs/train", files=ins + outs[:2], data={"minutes": "1", "steps": "4"})
+    assert r.status_code == 400 and "p2" in r.json()["error"]  # unmatched stem named
+    r = client.post("/api/jobs/train", files=ins + outs, data={"minutes": "1", "steps": "4", "name": "My Look!"})
+    assert r.status_code == 202, r.text
+    assert r.json()["look"] == "my-look"
+    job = wait(client, r.json()["id"], seconds=120)
+    assert job["status"] == "done", job
+    z = zipfile.ZipFile(io.BytesIO(client.get(job["result"]).content))
+    assert {"my-look/generator.safetensors", "my-look/style.json"} <= set(z.namelist()), z.namelist()
+    assert not any(n.endswith((".pt", ".pth", ".pkl")) for n in z.namelist())
+    assert "my-look" in [e["name"] for e in client.get("/api/looks").json()]
+    r = post(client, png_bytes(photo_rgb), look="my-look")
+    assert r.status_code == 200, r.text
+    r = post(client, png_bytes(photo_rgb), look="my-look", grain=0.01)
+    assert r.status_code == 422 and "knobs" in r.json()["error"]
+
+
+def test_temporary_files_are_deleted_with_the_server(photo_rgb):
+    app = create_app(Limits(), ui=False)
+    server = app.state.server
+    with TestClient(app) as c:
+        assert post(c, png_bytes(photo_rgb)).status_code == 200
+        assert server.root.exists()
+    assert not server.root.exists()
+
+
+def wait(client, job_id: str, seconds: float = 60) -> dict:
+    end = time.time() + seconds
+    while time.time() < end:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish in {seconds} s: {job}")
