@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The CPU wheel of this version is what the project is developed and tested with (see DEVELOPERS.md).
 TORCH ?= torch==2.13.0
 
-.PHONY: setup demo test test-slow robustness clean
+.PHONY: setup browser demo test test-slow robustness serve clean
 
 setup: $(STAMP)
 
@@ -20,7 +20,11 @@ $(STAMP): pyproject.toml setup.py src/retrogan/film/_fastpath.c Makefile
 demo: $(STAMP)
 	$(BIN)/retrogan stylize examples/seeding.jpg -o out/demo.jpg --overwrite
 
-test: $(STAMP)
+# Debian's Chromium for the browser tests of the web UI (installed when missing and possible)
+browser:
+	scripts/install_chromium.sh
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q
 
 test-slow: $(STAMP)
@@ -28,6 +32,9 @@ test-slow: $(STAMP)
 
 robustness: $(STAMP)
 	$(BIN)/python scripts/robustness.py --bad 220 --good 20
+
+serve: $(STAMP)
+	$(BIN)/retrogan serve
 
 clean:
 	rm -rf $(VENV) out build dist src/*.egg-info

@@ -284,7 +284,7 @@ def cell_index(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> n
 
 # -- 3. grain ----------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=5)  # a clip's 4 texture variants + 1; each up to 64 MB (P = 2048): bounded for servers and batches
 def grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple) -> np.ndarray:
     """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
     ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
@@ -294,7 +294,7 @@ def grain_levels(seed: int, variant: int, height: int, width: int, size: float, 
         out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
-    tex = grain_texture(seed, variant, height, width, size)
+    tex = grain_texture.__wrapped__(seed, variant, height, width, size)  # not cached: this lane keeps only the levels
     if not any(colour):
         n = tex[:1].expand(3, -1, -1).numpy()
     else:

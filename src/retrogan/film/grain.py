@@ -43,7 +43,7 @@ def _filtered_variance(sigma_px: float, period: int = 256) -> float:
     return float((h ** 2).mean())
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)  # up to 64 MB each: enough for a clip's variants, bounded for many photo sizes
 def grain_texture(seed: int, variant: int, height: int, width: int, size: float) -> torch.Tensor:
     """(4, P, P) float32 periodic grain fields (one shared, three per-channel) for a frame of height x width; ``size`` is the grain's Gaussian sigma
     as a fraction of the short side. Cached: tiles and frames of one clip reuse it. Variants 1..7 are the mirror

@@ -45,15 +45,18 @@ class Server:
 class BodyLimit:
     """ASGI middleware: refuse a request body over ``max_bytes`` (by Content-Length at once, or while it streams)."""
 
-    def __init__(self, app, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, limit_mb: float) -> None:
+        self.app, self.max_bytes, self.limit_mb = app, max_bytes, limit_mb
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        for k, v in scope.get("headers", []):
-            if k == b"content-length" and v.isdigit() and int(v) > self.max_bytes:
-                return await _json(send, 413, self._message())
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            if headers.get(b"expect", b"").lower() != b"100-continue" and int(length) <= DRAIN_LIMIT:
+                await _drain(receive)  # a client that sends everything before reading (most libraries) sees the 413
+            return await _json(send, 413, self._message())
         seen, started = 0, False
 
         async def limited_receive():
@@ -77,11 +80,21 @@ class BodyLimit:
                 await _json(send, 413, self._message())
 
     def _message(self) -> str:
-        return f"request body is larger than the {self.max_bytes / 2**20:g} MB upload limit"
+        return f"request body is larger than the {self.limit_mb:g} MB upload limit"
 
 
 class _TooLarge(Exception):
     pass
+
+
+DRAIN_LIMIT = 1 << 30  # bodies declared larger are refused without reading them (the connection is closed)
+
+
+async def _drain(receive) -> None:
+    while True:
+        msg = await receive()
+        if msg["type"] != "http.request" or not msg.get("more_body"):
+            return
 
 
 async def _json(send, status: int, message: str) -> None:
@@ -108,7 +121,8 @@ def create_app(limits: Limits | None = None, *, ui: bool = True):
         finally:
             server.close()
 
-    app = FastAPI(title="retrogan", version=_version(), lifespan=lifespan,
+    # no /docs: FastAPI's Swagger page loads its scripts from a CDN, which an offline machine cannot reach
+    app = FastAPI(title="retrogan", version=_version(), lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Retro looks for photos and video. Errors are JSON: {\"error\": \"...\"}.")
     app.state.server = server
 
@@ -131,7 +145,8 @@ def create_app(limits: Limits | None = None, *, ui: bool = True):
         from .ui import mount_ui
 
         app = mount_ui(app, server)
-    app.add_middleware(BodyLimit, max_bytes=server.limits.max_upload_bytes + (1 << 20))  # + multipart framing
+    app.add_middleware(BodyLimit, max_bytes=server.limits.max_upload_bytes + (1 << 20),  # + multipart framing
+                       limit_mb=server.limits.max_upload_mb)
     return app
 
 

@@ -76,6 +76,7 @@ def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, 
         "; " + "; ".join(notes[-3:]) if notes else "")
     shutil.rmtree(job.folder / "inputs")
     shutil.rmtree(job.folder / "targets")
+    shutil.rmtree(style_dir / "training")  # optimizer state and logs (5x the weights): not needed to use the look
     archive = shutil.make_archive(str(job.folder / name), "zip", root_dir=job.folder, base_dir=name)
     kept = keep_dir / name
     shutil.copytree(style_dir, kept)
