@@ -10,6 +10,7 @@ from . import styles as styles_cmd
 from . import stylize as stylize_cmd
 from . import synth as synth_cmd
 from . import train as train_cmd
+from . import transfer as transfer_cmd
 
 app = typer.Typer(
     name="retrogan",
@@ -24,6 +25,7 @@ app.command("eval")(eval_cmd.evaluate)
 app.command("synth")(synth_cmd.synth)
 app.command("export")(export_cmd.export)
 app.command("serve")(serve_cmd.serve)
+app.command("transfer")(transfer_cmd.transfer)
 app.add_typer(train_cmd.app, name="train")
 
 

@@ -30,10 +30,8 @@ def stylize(
     Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
     from rich.console import Console
 
-    from ..batch import stylize_files
     from ..errors import StyleError
     from ..looks.registry import resolve_style
-    from .progress import batch_progress
 
     err = Console(stderr=True, soft_wrap=True)
     try:
@@ -46,15 +44,27 @@ def stylize(
     except StyleError as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2)
+    from ..video import VideoOptions
+
+    run_look(inputs, look, output=output, strength=strength, seed=seed, overwrite=overwrite, recursive=recursive,
+             quality=quality, max_pixels=max_pixels, quiet=quiet,
+             options=VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt), err=err)
+
+
+def run_look(inputs, look, *, output, strength, seed, overwrite, recursive, quality, max_pixels, quiet, options,
+             err) -> None:
+    """Images and videos through one look, a summary, exit code 1 if any failed (shared with ``transfer``)."""
     from pathlib import Path
 
-    from ..video import VideoOptions, is_video
+    from ..batch import stylize_files
+    from ..video import is_video
+    from .progress import batch_progress
     from .video import run_videos
 
     videos = [Path(i) for i in inputs if is_video(i) and Path(i).is_file()]
     images = [i for i in inputs if not (is_video(i) and Path(i).is_file())]
     v_written, v_failed = run_videos(videos, look, output=output, strength=strength, seed=seed, overwrite=overwrite,
-                                     options=VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt),
+                                     options=options,
                                      quiet=quiet, console=err) if videos else ([], [])
     if not images:
         for src, dst in v_written:

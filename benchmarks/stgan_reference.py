@@ -1,0 +1,146 @@
+"""ST-GAN one-reference task: train the feed-forward transfer model on looks that exclude the six dev stocks, then
+give it one photo rendered through each dev stock and score the 14 test photos (mean CIEDE2000 against the true
+renders), beside identity, Reinhard and histogram matching from the same reference, and the oracle "best single
+training LUT" (which look of the training bank is nearest: what recognising a known look at best gives).
+
+    python benchmarks/stgan_reference.py --minutes 15 [--refs 5] [--save ../src/retrogan/data/transfer]
+
+The reference is each of the first ``--refs`` training photos in turn (one at a time); the table gives the mean
+over them and the worst. No test photo is used in training; the dev stocks' LUT files are held out of the bank.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from _common import SHARED, machine, markdown_table, save
+from protocol import STOCKS, histogram_match, mean_delta_e, photos, reinhard, renders, split
+from retrogan.metrics import srgb_to_lab
+
+PARAMETRIC_PRESETS = ["tintype-1860s", "cyanotype-1880s", "albumen-1900s", "silver-gelatin-1930s",
+                      "technicolor-1950s", "faded-print-1970s"]  # the presets with no stock LUT of their own
+
+
+def bank_files() -> list[Path]:
+    held = set(STOCKS.values())
+    return [f for f in sorted((SHARED / "film_luts").glob("*.png")) if f.name not in held]
+
+
+def tensor(a: np.ndarray, side: int | None = None) -> torch.Tensor:
+    t = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float()
+    if side:
+        h, w = t.shape[-2:]
+        s = side / max(h, w)
+        t = F.interpolate(t[None], size=(round(h * s), round(w * s)), mode="area")[0]
+    return t
+
+
+def build(args):
+    from retrogan.models.fast import FastGeneratorConfig
+    from retrogan.transfer.bank import LookBank, load_luts, preset_luts
+    from retrogan.transfer.encoder import EncoderConfig
+    from retrogan.transfer.model import TransferModel, frozen_backbone
+
+    luts = torch.cat([load_luts(bank_files(), args.lut_size), preset_luts(PARAMETRIC_PRESETS, args.lut_size)])
+    enc = EncoderConfig()
+    gen = FastGeneratorConfig(num_styles=1, lut_size=args.lut_size, n_basis=args.basis, film=False, thumb=96)
+    model = TransferModel(enc, gen, frozen_backbone(enc.backbone), seed=args.seed)
+    return model, LookBank(luts)
+
+
+@torch.no_grad()
+def transfer(model, ref: np.ndarray, tests: list[np.ndarray]) -> list[np.ndarray]:
+    code = model.code(tensor(ref, 256)[None])
+    out = []
+    for t in tests:
+        x = tensor(t)[None]
+        out.append(model(x, code)[0].permute(1, 2, 0).numpy())
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=15)
+    ap.add_argument("--steps", type=int, default=100000)
+    ap.add_argument("--refs", type=int, default=5)
+    ap.add_argument("--lut-size", type=int, default=17)
+    ap.add_argument("--basis", type=int, default=24)
+    ap.add_argument("--lambda-gan", type=float, default=0.01)
+    ap.add_argument("--lambda-gp", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", type=Path, default=None, help="write the trained model folder here")
+    ap.add_argument("--name", default="stgan_reference")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+
+    from retrogan.transfer.model import save_model
+    from retrogan.transfer.train import TransferTrainConfig, TransferTrainer
+
+    names, imgs = photos()
+    train_idx, test_idx = split()
+    model, bank = build(args)
+    cfg = TransferTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed, lambda_gan=args.lambda_gan,
+                              lambda_gp=args.lambda_gp, holdout=sorted(STOCKS.values()))
+    train_photos = [tensor(imgs[i], 256) for i in train_idx]
+    trainer = TransferTrainer(model, bank, train_photos, cfg)
+    t0 = time.perf_counter()
+    trainer.fit()
+    train_s = time.perf_counter() - t0
+    print(f"trained {trainer.step_num} steps in {train_s:.0f} s")
+    if args.save:
+        save_model(model, args.save, {"training": cfg.to_dict(), "steps_done": trainer.step_num,
+                                      "seconds": round(train_s), "bank": [f.name for f in bank_files()]
+                                      + PARAMETRIC_PRESETS, "photos": [names[i] for i in train_idx]})
+
+    tests = [imgs[i] for i in test_idx]
+    bank_tables = bank.luts
+    rows, payload = [], {}
+    for stock, file in STOCKS.items():
+        truth_all = renders(file)
+        truths = [truth_all[i] for i in test_idx]
+        scores = {k: [] for k in ("identity", "Reinhard", "histogram matching", "nearest bank look (oracle)",
+                                  "ST-GAN feed-forward")}
+        identity = mean_delta_e(tests, truths)
+        # the oracle: the single bank look nearest to the truth on the test photos (it sees the answers)
+        from retrogan.film import lut as L
+
+        best = min(mean_delta_e([L.trilinear(tensor(t, 256)[None], lut)[0].permute(1, 2, 0).numpy() for t in tests],
+                                [tensor(t, 256).permute(1, 2, 0).numpy() for t in truths]) for lut in bank_tables)
+        ff_times = []
+        for r in train_idx[:args.refs]:
+            ref = truth_all[r]
+            lab = srgb_to_lab(ref).reshape(-1, 3)
+            scores["identity"].append(identity)
+            scores["Reinhard"].append(mean_delta_e([reinhard(t, lab.mean(0), lab.std(0)) for t in tests], truths))
+            scores["histogram matching"].append(mean_delta_e([histogram_match(t, ref.reshape(-1, 3)) for t in tests],
+                                                             truths))
+            scores["nearest bank look (oracle)"].append(best)
+            t = time.perf_counter()
+            preds = transfer(model, ref, tests)
+            ff_times.append(time.perf_counter() - t)
+            scores["ST-GAN feed-forward"].append(mean_delta_e(preds, truths))
+        payload[stock] = {k: v for k, v in scores.items()}
+        print(stock, {k: round(float(np.mean(v)), 2) for k, v in scores.items()})
+        rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k.startswith("ST") else f"{np.mean(v):.2f}"
+                               for k, v in scores.items()])
+    header = ["stock", "identity", "Reinhard", "histogram matching", "nearest bank look (oracle, 256 px)",
+              "ST-GAN feed-forward (mean, worst of refs)"]
+    mean_row = ["mean"] + [f"{np.mean([np.mean(payload[s][k]) for s in STOCKS]):.2f}" for k in payload[next(iter(STOCKS))]]
+    md = (f"`python benchmarks/stgan_reference.py --minutes {args.minutes:g}` — feed-forward transfer model trained "
+          f"{trainer.step_num} steps ({train_s / 60:.1f} min) on {len(bank_files())} film LUTs + "
+          f"{len(PARAMETRIC_PRESETS)} parametric presets (mixtures and perturbations of them), the six dev stocks "
+          f"held out; 20 training photos. One reference (each of {args.refs} training photos in turn, rendered "
+          f"through the stock at full size); mean CIEDE2000 on the 14 test photos at full size (lower is better).\n\n"
+          + markdown_table(header, rows + [mean_row]) + "\n")
+    print(md)
+    save(args.name, {"machine": machine(), "args": vars(args) | {"save": str(args.save)}, "steps": trainer.step_num,
+                     "train_seconds": train_s, "scores": payload, "history": trainer.history}, md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""`retrogan transfer INPUTS --reference OLD.jpg`: the look of one or a few old photos on modern photos and video."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+
+def transfer(
+    inputs: List[str] = typer.Argument(..., help="Image or video files, folders or glob patterns."),
+    reference: List[str] = typer.Option(..., "--reference", "-r",
+                                        help="A photo in the look to copy; repeat for several of the same look."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder."),
+    fit: bool = typer.Option(False, "--fit", help="Refine the look on these photos first (bounded time)."),
+    fit_seconds: float = typer.Option(60.0, "--fit-seconds", min=1.0, help="Time budget of --fit."),
+    strength: float = typer.Option(1.0, "--strength", min=0.0, max=1.0),
+    seed: int = typer.Option(0, "--seed"),
+    model: Optional[str] = typer.Option(None, "--model", help="A transfer model folder (default: the bundled one)."),
+    vgg_weights: Optional[str] = typer.Option(None, "--vgg-weights", envvar="RETROGAN_VGG19_WEIGHTS",
+                                              help="torchvision-format vgg19 state dict, for a model trained on VGG19 "
+                                                   "features (safetensors or tensors-only .pth)."),
+    overwrite: bool = typer.Option(False, "--overwrite"),
+    recursive: bool = typer.Option(False, "--recursive"),
+    quality: int = typer.Option(95, "--quality", min=1, max=100),
+    max_pixels: float = typer.Option(200.0, "--max-pixels"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Read the look of the reference photo(s) and apply it to every input (the ST-GAN, feed-forward; --fit
+    refines it on the inputs). Goes on past bad inputs and exits 1 if any failed; a bad reference exits 2."""
+    from rich.console import Console
+
+    from ..errors import StyleError
+    from ..looks.reference import reference_look
+    from ..video import VideoOptions
+    from .stylize import run_look
+
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        photos = _fit_photos(inputs, recursive) if fit else None
+        if fit and not quiet:
+            err.print(f"fitting the look on {len(photos or [])} photo(s) for up to {fit_seconds:g} s", highlight=False)
+        look = reference_look(reference, model_dir=model, backbone_weights=vgg_weights, fit=fit, fit_photos=photos,
+                              fit_seconds=fit_seconds)
+    except StyleError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2)
+    run_look(inputs, look, output=output, strength=strength, seed=seed, overwrite=overwrite, recursive=recursive,
+             quality=quality, max_pixels=max_pixels, quiet=quiet, options=VideoOptions(), err=err)
+
+
+def _fit_photos(inputs: list[str], recursive: bool, limit: int = 8) -> list:
+    """Up to ``limit`` readable input images (thumbnail-sized use only); unreadable ones are left to the batch."""
+    from ..batch import expand_inputs
+    from ..errors import RetroganError
+    from ..imaging.read import read_photo
+
+    out = []
+    for path, _, problem in expand_inputs(inputs, recursive):
+        if problem or len(out) >= limit:
+            continue
+        try:
+            out.append(read_photo(path).rgb)
+        except RetroganError:
+            continue
+    return out

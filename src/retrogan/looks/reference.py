@@ -1,0 +1,98 @@
+"""A look read from reference photos by the transfer model (ST-GAN): ``reference_look(paths)`` checks the references,
+computes their style code (optionally ``fit``-refined) and returns a GanLook that renders any photo or video frame
+at full resolution like a trained fast style."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import RetroganError, StyleError
+from .gan import GanLook
+
+MIN_SIDE = 64
+REF_SIDE = 256
+
+
+class CodedGenerator(nn.Module):
+    """The transfer model's fast generator with its style code fixed: what GanLook renders with."""
+
+    def __init__(self, generator: nn.Module, code: torch.Tensor) -> None:
+        super().__init__()
+        self.g = generator
+        self.register_buffer("code", code.detach().clone())
+
+    @property
+    def config(self):
+        return self.g.config
+
+    @property
+    def identity_lut(self):
+        return self.g.identity_lut
+
+    def analyse(self, thumb: torch.Tensor, label: torch.Tensor, style: torch.Tensor | None = None):
+        return self.g.analyse(thumb, torch.zeros_like(label), style=self.code.expand(thumb.shape[0], -1))
+
+    def render(self, *args, **kwargs):
+        return self.g.render(*args, **kwargs)
+
+
+def bundled_model_dir() -> Path:
+    return Path(str(resources.files("retrogan.data") / "transfer"))
+
+
+def load_reference(path: str | Path) -> torch.Tensor:
+    """(3, h, w) float in [0, 1], long side at most REF_SIDE; a clear StyleError for what cannot be a reference."""
+    from ..imaging.read import read_photo
+
+    try:
+        photo = read_photo(path)
+    except RetroganError as e:
+        raise StyleError(f"reference {e}") from None
+    w, h = photo.size
+    if min(w, h) < MIN_SIDE:
+        raise StyleError(f"reference {path}: {w}x{h} is too small to show a look (at least {MIN_SIDE} px a side)")
+    x = torch.from_numpy(photo.float_rgb()).permute(2, 0, 1)
+    scale = REF_SIDE / max(w, h)
+    if scale < 1:
+        x = F.interpolate(x[None], size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")[0]
+    grey = (0.2126 * x[0] + 0.7152 * x[1] + 0.0722 * x[2])
+    if float(grey.std()) < 0.02 and float((x - x.mean(dim=(1, 2), keepdim=True)).abs().mean()) < 0.01:
+        raise StyleError(f"reference {path}: blank (one flat colour, no tones): it shows no look")
+    return x
+
+
+def _square(x: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x[None], size=(REF_SIDE, REF_SIDE), mode="area")[0]
+
+
+def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = None, backbone_weights=None,
+                   fit: bool = False, fit_photos: list[np.ndarray] | None = None, fit_seconds: float = 60.0,
+                   log=None) -> GanLook:
+    """The look of ``refs`` (one or several photos of one look: their codes are averaged). ``fit``: refine the
+    code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves)."""
+    from ..transfer.model import load_model
+
+    if not refs:
+        raise StyleError("give at least one --reference photo")
+    folder = Path(model_dir) if model_dir else bundled_model_dir()
+    if not (folder / "transfer.json").exists():
+        raise StyleError(f"{folder}: no transfer model (transfer.json) there")
+    images = [load_reference(r) for r in refs]
+    model = load_model(folder, backbone_weights)
+    batch = torch.stack([_square(x) for x in images])
+    with torch.no_grad():
+        code = model.code(batch)
+    if fit:
+        from ..transfer.fit import FitConfig, fit_code
+        from .gan import thumbnail
+
+        side = FitConfig.side
+        photos = torch.cat([thumbnail(p, side) for p in fit_photos]) if fit_photos else batch
+        code, _ = fit_code(model, batch, photos, FitConfig(seconds=fit_seconds), log=log)
+    name = "+".join(Path(r).stem for r in refs)[:60]
+    return GanLook(f"reference:{name}", CodedGenerator(model.generator, code).eval(), "fast", ["reference"])
