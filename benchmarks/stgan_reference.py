@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--basis", type=int, default=24)
     ap.add_argument("--lambda-gan", type=float, default=0.01)
     ap.add_argument("--lambda-gp", type=float, default=0.01)
+    ap.add_argument("--lambda-lut", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save", type=Path, default=None, help="write the trained model folder here")
     ap.add_argument("--name", default="stgan_reference")
@@ -85,7 +86,7 @@ def main() -> None:
     train_idx, test_idx = split()
     model, bank = build(args)
     cfg = TransferTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed, lambda_gan=args.lambda_gan,
-                              lambda_gp=args.lambda_gp, holdout=sorted(STOCKS.values()))
+                              lambda_gp=args.lambda_gp, lambda_lut=args.lambda_lut, holdout=sorted(STOCKS.values()))
     train_photos = [tensor(imgs[i], 256) for i in train_idx]
     trainer = TransferTrainer(model, bank, train_photos, cfg)
     t0 = time.perf_counter()

@@ -6,6 +6,7 @@ import io
 import threading
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -45,7 +46,10 @@ def test_looks_are_listed_with_knobs_and_thumbnails(client):
     looks = client.get("/api/looks").json()
     assert [e["name"] for e in looks] == list(STYLES)
     kodachrome = next(e for e in looks if e["name"] == "kodachrome-1950s")
-    assert kodachrome["default"] and kodachrome["knobs"]["grain"] == pytest.approx(0.015)
+    assert kodachrome["knobs"]["grain"] == pytest.approx(0.015)
+    from retrogan.looks.registry import default_style_name
+
+    assert [e["name"] for e in looks if e["default"]] == [default_style_name()]
     r = client.get(kodachrome["thumbnail"])
     assert r.status_code == 200 and Image.open(io.BytesIO(r.content)).format == "JPEG"
     assert client.get("/api/looks/no-such-look/thumbnail.jpg").status_code == 404
@@ -211,3 +215,29 @@ def wait(client, job_id: str, seconds: float = 60) -> dict:
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish in {seconds} s: {job}")
+
+
+def test_reference_transfer_endpoint(client, photo_rgb):
+    from retrogan.looks.reference import bundled_model_dir, reference_look
+
+    if not (bundled_model_dir() / "transfer.json").exists():
+        pytest.skip("no bundled transfer model in this checkout")
+    sepia = stylize(photo_rgb, "albumen-1900s")[8:-8, 8:-8]  # an old print as the reference (no border)
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("old.png", png_bytes(sepia)))])
+    assert r.status_code == 200, r.text
+    got = np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB"))
+    assert got.shape == photo_rgb.shape and not np.array_equal(got, photo_rgb)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_path = Path(tmp) / "old.png"
+        ref_path.write_bytes(png_bytes(sepia))
+        want = stylize(photo_rgb, reference_look([ref_path]))
+    assert np.array_equal(got, want)  # what the Python API gives for the same reference
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("grandma.jpg", b"garbage"))])
+    assert r.status_code == 400 and "grandma.jpg" in r.json()["error"] and "/tmp" not in r.json()["error"]
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("flat.png", png_bytes(np.full((80, 80, 3), 128, np.uint8))))])
+    assert r.status_code == 400 and "blank" in r.json()["error"]

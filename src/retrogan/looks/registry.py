@@ -77,7 +77,35 @@ def _register_presets() -> None:
 
 
 _register_presets()
-DEFAULT_STYLE = "kodachrome-1950s"
+
+
+def _zoo_look(folder: Path, label: str) -> Callable[[], Look]:
+    def load() -> Look:
+        from dataclasses import replace
+
+        from .gan import load_gan_style
+
+        return replace(load_gan_style(str(folder)).with_label(label), name=label)
+    return load
+
+
+def _register_zoo() -> str | None:
+    """The bundled multi-style cGAN (data/zoo, made by scripts/train_zoo.py): one look per label. -> its signature."""
+    import json
+
+    folder = Path(str(resources.files("retrogan.data") / "zoo"))
+    try:
+        meta = json.loads((folder / "zoo.json").read_text())
+    except (OSError, ValueError):
+        return None
+    for e in meta["looks"]:
+        fidelity = f"; ΔE2000 {e['delta_e']:.2f} on unseen photos (docs/looks/{e['name']}.md)"
+        STYLES[e["name"]] = StyleEntry(e["name"], e["era"], e["process"], e["description"],
+                                       "learned (fast cGAN) from " + e["source"] + fidelity, _zoo_look(folder, e["name"]))
+    return meta.get("signature")
+
+
+DEFAULT_STYLE = _register_zoo() or "kodachrome-1950s"
 
 
 def default_style_name() -> str:

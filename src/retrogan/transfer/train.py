@@ -36,6 +36,7 @@ class TransferTrainConfig:
     lambda_gan: float = 0.01
     lambda_gp: float = 0.01       # the input-gradient penalty, per output pixel (identity map: 1)
     lambda_smooth: float = 1e-3
+    lambda_lut: float = 1.0       # the look is known: its LUT is a direct target for the predicted one
     reg_every: int = 4
     d_width: int = 32
     seed: int = 0
@@ -112,25 +113,31 @@ class TransferTrainer:
         y, x = int(self.rng.integers(h - s + 1)), int(self.rng.integers(w - s + 1))
         return img[:, y:y + s, x:x + s]
 
+    def whole(self, img: torch.Tensor) -> torch.Tensor:
+        """A reference is a whole photo (as at inference), squeezed to side x side."""
+        s = self.cfg.side
+        return F.interpolate(img[None], size=(s, s), mode="area")[0]
+
     def batch(self):
-        """refs (B, 3, s, s), contents (B*k, 3, s, s), targets (B*k, 3, s, s), look index per content."""
+        """refs (B, 3, s, s), contents (B*k, 3, s, s), targets (B*k, 3, s, s), look index per content, LUTs."""
         cfg = self.cfg
-        refs, contents, targets, owner = [], [], [], []
+        refs, contents, targets, owner, luts = [], [], [], [], []
         for i in range(cfg.looks_per_step):
             lut = self.bank.sample(self.rng)
+            luts.append(lut)
             order = self.rng.permutation(len(self.photos))
-            ref = self.crop(self.photos[order[0]])
+            ref = self.whole(self.photos[order[0]])
             refs.append(L.trilinear(ref[None], lut)[0])
             for j in order[1:1 + cfg.contents_per_look]:
                 x = self.crop(self.photos[j])
                 contents.append(x)
                 targets.append(L.trilinear(x[None], lut)[0])
                 owner.append(i)
-        return torch.stack(refs), torch.stack(contents), torch.stack(targets), torch.tensor(owner)
+        return torch.stack(refs), torch.stack(contents), torch.stack(targets), torch.tensor(owner), torch.stack(luts)
 
     def step(self) -> dict:
         cfg, model = self.cfg, self.model
-        refs, x, y, owner = self.batch()
+        refs, x, y, owner, luts = self.batch()
         codes = model.encoder(refs)
         code = codes[owner]
         theta = model.analyse(x, code)
@@ -138,6 +145,10 @@ class TransferTrainer:
         loss_l1 = l1_loss(out, y)
         loss = cfg.lambda_l1 * loss_l1 + cfg.lambda_smooth * lut_smoothness(theta.lut)
         logs = {"l1": loss_l1.item()}
+        if cfg.lambda_lut and luts.shape[-1] == theta.lut.shape[-1]:
+            loss_lut = (theta.lut - luts[owner]).abs().mean()
+            loss = loss + cfg.lambda_lut * loss_lut
+            logs["lut"] = loss_lut.item()
         if cfg.lambda_gan:
             g_adv = g_nonsaturating_loss(self.D(out, code.detach()))
             loss = loss + cfg.lambda_gan * g_adv

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, List, Optional
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from .service import LookRequest, WebError, look_thumbnail, safe_stem, stylize_upload, stylize_video_file
+from .service import (LookRequest, WebError, look_thumbnail, safe_stem, stylize_upload, stylize_video_file,
+                      transfer_upload)
 
 if TYPE_CHECKING:
     from .app import Server
@@ -27,6 +28,20 @@ async def _read(upload: UploadFile, server: "Server") -> bytes:
     if not data:
         raise WebError(f"{safe_stem(upload.filename)}: the upload is empty", 400)
     return data
+
+
+async def _answer(fut, server: "Server") -> Response:
+    """Wait for a render in the gate (504 after the timeout) and send the image as a download."""
+    try:
+        out = await asyncio.wait_for(asyncio.wrap_future(fut), server.limits.timeout_s)
+    except asyncio.TimeoutError:
+        fut.cancel()
+        raise WebError(f"timed out after {server.limits.timeout_s:g} s", 504) from None
+    headers = {"Content-Disposition": f'attachment; filename="{out.filename}"',
+               "X-Image-Size": f"{out.width}x{out.height}"}
+    if out.warnings:
+        headers["X-Retrogan-Warnings"] = "; ".join(out.warnings).encode("ascii", "replace").decode()
+    return Response(out.data, media_type=out.media_type, headers=headers)
 
 
 def router(server: "Server") -> APIRouter:
@@ -57,16 +72,23 @@ def router(server: "Server") -> APIRouter:
         data = await _read(file, server)
         req = LookRequest(look, strength, seed, _knobs(grain, fade, vignette, dust, scratches, light_leak, yellowing))
         fut = server.gate.submit(stylize_upload, data, file.filename, req, server.looks, server.limits, preview)
-        try:
-            out = await asyncio.wait_for(asyncio.wrap_future(fut), server.limits.timeout_s)
-        except asyncio.TimeoutError:
-            fut.cancel()
-            raise WebError(f"timed out after {server.limits.timeout_s:g} s", 504) from None
-        headers = {"Content-Disposition": f'attachment; filename="{out.filename}"',
-                   "X-Image-Size": f"{out.width}x{out.height}"}
-        if out.warnings:
-            headers["X-Retrogan-Warnings"] = "; ".join(out.warnings).encode("ascii", "replace").decode()
-        return Response(out.data, media_type=out.media_type, headers=headers)
+        return await _answer(fut, server)
+
+    @api.post("/transfer")
+    async def transfer(file: UploadFile = File(...), reference: List[UploadFile] = File(...),
+                       strength: float = Form(1.0), seed: int = Form(0), preview: bool = Form(False),
+                       fit_seconds: float = Form(0.0)) -> Response:
+        """The look of the ``reference`` photo(s) (repeat the field for several of one look) on ``file`` (the
+        ST-GAN, feed-forward; ``fit_seconds`` > 0 refines it on this photo first, up to the request timeout)."""
+        if not 0 <= fit_seconds <= min(120.0, server.limits.timeout_s / 2):
+            raise WebError(f"fit_seconds must be in [0, {min(120.0, server.limits.timeout_s / 2):g}]", 422)
+        if not 0.0 <= strength <= 1.0:
+            raise WebError(f"strength must be in [0, 1], got {strength}", 422)
+        data = await _read(file, server)
+        refs = [(r.filename, await _read(r, server)) for r in reference]
+        req = LookRequest(None, strength, seed)
+        fut = server.gate.submit(transfer_upload, data, file.filename, refs, req, server.limits, preview, fit_seconds)
+        return await _answer(fut, server)
 
     @api.post("/jobs/video", status_code=202)
     async def video(file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .service import LookRequest, WebError, safe_stem, stylize_upload, stylize_video_file
+from .service import LookRequest, WebError, safe_stem, stylize_upload, stylize_video_file, transfer_upload
 
 if TYPE_CHECKING:
     from .app import Server
@@ -110,6 +110,56 @@ class Handlers:
         if failed:
             lines.append("**Error:** " + "; ".join(failed))
         return ([str(p) for p, _ in done] or None), _status(lines)
+
+    def transfer(self, refs, files, strength, seed, fit):
+        """The look of the reference photo(s) on every uploaded photo: (before/after of the first, result files,
+        status). A bad reference stops with its name; a bad photo is named and the others go on."""
+        if not refs:
+            return None, None, "**Error:** upload a reference photo (an old photo whose look you want)."
+        if not files:
+            return None, None, "**Error:** upload the photos to transform."
+        limits, gate = self.server.limits, self.server.gate
+        req = LookRequest(None, float(strength), int(seed or 0))
+        try:
+            ref_data = [(Path(p).name, Path(p).read_bytes()) for p in refs]
+        except OSError as e:
+            return None, None, f"**Error:** {e}"
+        folder = self._folder()
+        done, failed, pair = [], [], None
+        fit_s = min(60.0, limits.timeout_s / 2) if fit else 0.0
+        for path in files:
+            name = Path(path).name
+            try:
+                data = Path(path).read_bytes()
+                r = gate.run(transfer_upload, data, name, ref_data, req, limits, False, fit_s,
+                             timeout=limits.timeout_s)
+                dst = _unique(folder / r.filename)
+                dst.write_bytes(r.data)
+                done.append((dst, f"{r.width}x{r.height}"))
+                if pair is None:
+                    before = gate.run(stylize_upload, data, name, LookRequest(None, 0.0), self.server.looks, limits,
+                                      True, timeout=limits.timeout_s)
+                    after = gate.run(transfer_upload, data, name, ref_data, req, limits, True, 0.0,
+                                     timeout=limits.timeout_s) if not fit_s else None
+                    b = folder / f"before-{before.filename}"
+                    b.write_bytes(before.data)
+                    if after is not None:
+                        a = folder / f"after-{after.filename}"
+                        a.write_bytes(after.data)
+                    else:  # a fitted look differs per photo: preview the full-resolution result
+                        a = dst
+                    pair = (str(b), str(a))
+            except WebError as e:
+                failed.append(str(e))
+                if "reference" in str(e):
+                    break
+            except Exception as e:  # noqa: BLE001 - named in the page; the other files go on
+                failed.append(f"{name}: internal error ({type(e).__name__}: {e})")
+        lines = [f"Rendered {len(done)} of {len(files)} in the look of {len(refs)} reference(s): "
+                 + ", ".join(f"{p.name} ({what})" for p, what in done)] if done else []
+        if failed:
+            lines.append("**Error:** " + "; ".join(failed))
+        return pair, ([str(p) for p, _ in done] or None), _status(lines)
 
     def look_changed(self, look):
         """The look's description and its own knob amounts (knobs greyed out for looks without them)."""
@@ -213,6 +263,24 @@ def build_ui(server: "Server"):
                                      elem_id="result")
             looks_gallery = gr.Gallery(gallery, label="Bundled looks: click one to choose it", columns=7,
                                        allow_preview=False, height="auto", elem_id="looks-gallery")
+        with gr.Tab("From a reference photo"):
+            gr.Markdown("Give one or a few old photos whose look you want (the same look); retrogan reads the look "
+                        "from them (the ST-GAN's style encoder) and renders your photos in it at full resolution. "
+                        "**Fit** refines the look on each photo first (slower).")
+            with gr.Row():
+                with gr.Column(scale=1):
+                    r_refs = gr.File(label="Reference photo(s)", file_count="multiple", elem_id="ref-references")
+                    r_files = gr.File(label="Your photos", file_count="multiple", elem_id="ref-upload")
+                    r_strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength", elem_id="ref-strength")
+                    r_fit = gr.Checkbox(False, label="Fit to each photo (up to a minute each)", elem_id="ref-fit")
+                    r_seed = gr.Number(0, precision=0, label="Seed", visible=False)
+                    r_go = gr.Button("Transfer the look", variant="primary", elem_id="ref-go")
+                with gr.Column(scale=2):
+                    r_compare = gr.ImageSlider(label="Before / after", type="filepath", elem_id="ref-compare",
+                                               interactive=False)
+                    r_status = gr.Markdown(elem_id="ref-status")
+                    r_result = gr.File(label="Full-resolution results", file_count="multiple", interactive=False,
+                                       elem_id="ref-result")
         with gr.Tab("Train a look"):
             gr.Markdown("Learn a look from pairs: the same scenes before and after, matched by file name. "
                         "20 or more pairs learn a look well; a few minutes of training is enough for a first try.")
@@ -240,6 +308,8 @@ def build_ui(server: "Server"):
         def render(*args, progress=gr.Progress()):
             return h.render(*args, progress=progress)
         go.click(render, inputs, [result, status], concurrency_limit=server.limits.concurrency)
+        r_go.click(h.transfer, [r_refs, r_files, r_strength, r_seed, r_fit], [r_compare, r_result, r_status],
+                   concurrency_limit=server.limits.concurrency)
         t_go.click(h.train, [t_in, t_out, t_name, t_min], [t_status, t_zip, look], concurrency_limit=1)
     ui.queue(max_size=server.limits.queue_size, default_concurrency_limit=server.limits.concurrency)
     return ui
