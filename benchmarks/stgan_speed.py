@@ -1,0 +1,73 @@
+"""Speed of feed-forward reference transfer on a 4K JPEG, interleaved with the yardstick (JPEG decode + encode of the
+same file) in one run: reading the reference's look (encoder, once per reference), and per photo: read, analyse +
+render at full resolution, write.
+
+    python benchmarks/stgan_speed.py [--repeats 7]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+
+import numpy as np
+from PIL import Image
+
+from _common import SHARED, decode_encode, machine, markdown_table, save
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+
+    from retrogan.imaging.read import read_photo
+    from retrogan.imaging.write import write_photo
+    from retrogan.looks.reference import reference_look
+
+    photo = sorted((SHARED / "photos").glob("*.jpg"))[0]
+    big = Image.open(photo).convert("RGB").resize((3840, 2160), Image.LANCZOS)
+    buf = io.BytesIO()
+    big.save(buf, "JPEG", quality=95)
+    data = buf.getvalue()
+    import tempfile
+    from pathlib import Path
+
+    tmp = Path(tempfile.mkdtemp())
+    src = tmp / "4k.jpg"
+    src.write_bytes(data)
+    ref = SHARED / "vintage_real" / "book_and_print_portraits_cc0" / "face_man_203.png"
+
+    t = time.perf_counter()
+    look = reference_look([ref])
+    first_code = time.perf_counter() - t  # includes loading the model and the backbone
+    codes, total, yard = [], [], []
+    look.apply(read_photo(src))  # warm
+    for i in range(args.repeats):
+        t = time.perf_counter()
+        reference_look([ref])
+        codes.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        decode_encode(data)
+        yard.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        out = look.apply(read_photo(src))
+        write_photo(out, tmp / "out.jpg", overwrite=True)
+        total.append(time.perf_counter() - t)
+    med = statistics.median
+    rows = [["read the reference's look (model + backbone loaded once per process)", f"{first_code * 1000:.0f}"],
+            ["read the reference's look again (same process)", f"{med(codes) * 1000:.0f}"],
+            ["4K JPEG -> transfer -> JPEG (read, analyse, render, write)", f"{med(total) * 1000:.0f}"],
+            ["yardstick: Pillow JPEG decode + encode of the same file", f"{med(yard) * 1000:.0f}"],
+            ["ratio", f"{med(total) / med(yard):.2f}x"]]
+    md = (f"`python benchmarks/stgan_speed.py` — feed-forward ST-GAN transfer of a 3840x2160 JPEG (q95), medians of "
+          f"{args.repeats} interleaved runs, reference: a 1920s police photograph (vintage_real).\n\n"
+          + markdown_table(["step", "ms"], rows) + "\n")
+    print(md)
+    save("stgan_speed", {"machine": machine(), "first_code_s": first_code, "code_s": codes, "transfer_s": total,
+                         "decode_encode_s": yard}, md)
+
+
+if __name__ == "__main__":
+    main()
