@@ -53,6 +53,17 @@ def build(args):
     return model, LookBank(luts)
 
 
+def fitted(model, ref: np.ndarray, tests: list[np.ndarray], seconds: float) -> list[np.ndarray]:
+    """--fit: the code refined on thumbnails of the photos to transform (no truth is used), then rendered."""
+    from retrogan.transfer.fit import FitConfig, fit_code
+
+    photos_s = torch.stack([F.interpolate(tensor(t)[None], size=(128, 128), mode="area")[0] for t in tests])
+    refs = F.interpolate(tensor(ref, 256)[None], size=(256, 256), mode="area")
+    code, _ = fit_code(model, refs, photos_s, FitConfig(seconds=seconds))
+    with torch.no_grad():
+        return [model(tensor(t)[None], code)[0].permute(1, 2, 0).numpy() for t in tests]
+
+
 @torch.no_grad()
 def transfer(model, ref: np.ndarray, tests: list[np.ndarray]) -> list[np.ndarray]:
     code = model.code(tensor(ref, 256)[None])
@@ -76,6 +87,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save", type=Path, default=None, help="write the trained model folder here")
     ap.add_argument("--name", default="stgan_reference")
+    ap.add_argument("--load", type=Path, default=None, help="evaluate this saved model instead of training one")
+    ap.add_argument("--fit-seconds", type=float, default=0.0, help="also score --fit (on the test photos' "
+                    "thumbnails: the user's inputs) with this budget per stock and reference")
     args = ap.parse_args()
     torch.set_num_threads(2)
 
@@ -88,12 +102,20 @@ def main() -> None:
     cfg = TransferTrainConfig(steps=args.steps, minutes=args.minutes, seed=args.seed, lambda_gan=args.lambda_gan,
                               lambda_gp=args.lambda_gp, lambda_lut=args.lambda_lut, holdout=sorted(STOCKS.values()))
     train_photos = [tensor(imgs[i], 256) for i in train_idx]
-    trainer = TransferTrainer(model, bank, train_photos, cfg)
-    t0 = time.perf_counter()
-    trainer.fit()
-    train_s = time.perf_counter() - t0
+    if args.load:
+        from retrogan.transfer.model import load_model
+
+        model = load_model(args.load)
+        meta = __import__("json").loads((args.load / "transfer.json").read_text())
+        trainer = type("Loaded", (), {"step_num": meta.get("steps_done", 0), "history": []})()
+        train_s = float(meta.get("seconds", 0))
+    else:
+        trainer = TransferTrainer(model, bank, train_photos, cfg)
+        t0 = time.perf_counter()
+        trainer.fit()
+        train_s = time.perf_counter() - t0
     print(f"trained {trainer.step_num} steps in {train_s:.0f} s")
-    if args.save:
+    if args.save and not args.load:
         save_model(model, args.save, {"training": cfg.to_dict(), "steps_done": trainer.step_num,
                                       "seconds": round(train_s), "bank": [f.name for f in bank_files()]
                                       + PARAMETRIC_PRESETS, "photos": [names[i] for i in train_idx]})
@@ -125,14 +147,20 @@ def main() -> None:
             preds = transfer(model, ref, tests)
             ff_times.append(time.perf_counter() - t)
             scores["ST-GAN feed-forward"].append(mean_delta_e(preds, truths))
+            if args.fit_seconds:
+                scores.setdefault("ST-GAN fit", []).append(mean_delta_e(fitted(model, ref, tests, args.fit_seconds),
+                                                                       truths))
         payload[stock] = {k: v for k, v in scores.items()}
         print(stock, {k: round(float(np.mean(v)), 2) for k, v in scores.items()})
         rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k.startswith("ST") else f"{np.mean(v):.2f}"
                                for k, v in scores.items()])
     header = ["stock", "identity", "Reinhard", "histogram matching", "nearest bank look (oracle, 256 px)",
-              "ST-GAN feed-forward (mean, worst of refs)"]
+              "ST-GAN feed-forward (mean, worst of refs)"] + ([f"ST-GAN fit {args.fit_seconds:g} s (mean, worst)"]
+                                                              if args.fit_seconds else [])
     mean_row = ["mean"] + [f"{np.mean([np.mean(payload[s][k]) for s in STOCKS]):.2f}" for k in payload[next(iter(STOCKS))]]
-    md = (f"`python benchmarks/stgan_reference.py --minutes {args.minutes:g}` — feed-forward transfer model trained "
+    command = (f"--load {args.load}" if args.load else f"--minutes {args.minutes:g}") + (
+        f" --fit-seconds {args.fit_seconds:g}" if args.fit_seconds else "") + f" --refs {args.refs}"
+    md = (f"`python benchmarks/stgan_reference.py {command}` — feed-forward transfer model trained "
           f"{trainer.step_num} steps ({train_s / 60:.1f} min) on {len(bank_files())} film LUTs + "
           f"{len(PARAMETRIC_PRESETS)} parametric presets (mixtures and perturbations of them), the six dev stocks "
           f"held out; 20 training photos. One reference (each of {args.refs} training photos in turn, rendered "

@@ -34,7 +34,12 @@ def _knob_args(look: str, values) -> dict:
     return {k: float(v) for k, v in zip(KNOBS, values) if v is not None and abs(float(v) - own[k]) > 1e-6}
 
 
-def _status(lines: list[str]) -> str:
+def _summary(done: list, total: int, how: str, failed: list[str]) -> str:
+    """The page's status after a batch: what was rendered, then every failure by name."""
+    lines = [f"Rendered {len(done)} of {total} {how}: " + ", ".join(f"{p.name} ({what})" for p, what in done)
+             ] if done else []
+    if failed:
+        lines.append("**Error:** " + "; ".join(failed))
     return "\n\n".join(lines)
 
 
@@ -105,11 +110,7 @@ class Handlers:
                 failed.append(str(e))
             except Exception as e:  # noqa: BLE001 - named in the page; the other files go on
                 failed.append(f"{name}: internal error ({type(e).__name__}: {e})")
-        lines = [f"Rendered {len(done)} of {len(files)} at full resolution: "
-                 + ", ".join(f"{p.name} ({what})" for p, what in done)] if done else []
-        if failed:
-            lines.append("**Error:** " + "; ".join(failed))
-        return ([str(p) for p, _ in done] or None), _status(lines)
+        return ([str(p) for p, _ in done] or None), _summary(done, len(files), "at full resolution", failed)
 
     def transfer(self, refs, files, strength, seed, fit):
         """The look of the reference photo(s) on every uploaded photo: (before/after of the first, result files,
@@ -155,11 +156,8 @@ class Handlers:
                     break
             except Exception as e:  # noqa: BLE001 - named in the page; the other files go on
                 failed.append(f"{name}: internal error ({type(e).__name__}: {e})")
-        lines = [f"Rendered {len(done)} of {len(files)} in the look of {len(refs)} reference(s): "
-                 + ", ".join(f"{p.name} ({what})" for p, what in done)] if done else []
-        if failed:
-            lines.append("**Error:** " + "; ".join(failed))
-        return pair, ([str(p) for p, _ in done] or None), _status(lines)
+        return pair, ([str(p) for p, _ in done] or None), _summary(done, len(files),
+                                                                    f"in the look of {len(refs)} reference(s)", failed)
 
     def look_changed(self, look):
         """The look's description and its own knob amounts (knobs greyed out for looks without them)."""
