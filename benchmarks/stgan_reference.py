@@ -147,19 +147,20 @@ def main() -> None:
             preds = transfer(model, ref, tests)
             ff_times.append(time.perf_counter() - t)
             scores["ST-GAN feed-forward"].append(mean_delta_e(preds, truths))
-            if args.fit_seconds:
+            if args.fit_seconds and r == train_idx[0]:  # the fit is slow: scored on the first reference only
+                scores.setdefault("ST-GAN feed-forward, first ref", []).append(scores["ST-GAN feed-forward"][-1])
                 scores.setdefault("ST-GAN fit", []).append(mean_delta_e(fitted(model, ref, tests, args.fit_seconds),
                                                                        truths))
         payload[stock] = {k: v for k, v in scores.items()}
         print(stock, {k: round(float(np.mean(v)), 2) for k, v in scores.items()})
-        rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k.startswith("ST") else f"{np.mean(v):.2f}"
+        rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k == "ST-GAN feed-forward" else f"{np.mean(v):.2f}"
                                for k, v in scores.items()])
     header = ["stock", "identity", "Reinhard", "histogram matching", "nearest bank look (oracle, 256 px)",
-              "ST-GAN feed-forward (mean, worst of refs)"] + ([f"ST-GAN fit {args.fit_seconds:g} s (mean, worst)"]
-                                                              if args.fit_seconds else [])
+              "ST-GAN feed-forward (mean, worst of refs)"] + (
+        ["feed-forward, first ref", f"ST-GAN fit {args.fit_seconds:g} s, first ref"] if args.fit_seconds else [])
     mean_row = ["mean"] + [f"{np.mean([np.mean(payload[s][k]) for s in STOCKS]):.2f}" for k in payload[next(iter(STOCKS))]]
     command = (f"--load {args.load}" if args.load else f"--minutes {args.minutes:g}") + (
-        f" --fit-seconds {args.fit_seconds:g}" if args.fit_seconds else "") + f" --refs {args.refs}"
+        f" --fit-seconds {args.fit_seconds:g} (fit scored on the first reference)" if args.fit_seconds else "") + f" --refs {args.refs}"
     md = (f"`python benchmarks/stgan_reference.py {command}` — feed-forward transfer model trained "
           f"{trainer.step_num} steps ({train_s / 60:.1f} min) on {len(bank_files())} film LUTs + "
           f"{len(PARAMETRIC_PRESETS)} parametric presets (mixtures and perturbations of them), the six dev stocks "

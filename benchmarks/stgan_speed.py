@@ -1,6 +1,6 @@
-"""Speed of feed-forward reference transfer on a 4K JPEG, interleaved with the yardstick (JPEG decode + encode of the
-same file) in one run: reading the reference's look (encoder, once per reference), and per photo: read, analyse +
-render at full resolution, write.
+"""Speed of the learned looks on a 4K JPEG, interleaved with the yardstick (JPEG decode + encode of the same file) in
+one run: feed-forward reference transfer (reading the reference's look once, then per photo: read, analyse + render
+at full resolution, write) and the default look (a label of the bundled multi-style cGAN).
 
     python benchmarks/stgan_speed.py [--repeats 7]
 """
@@ -42,8 +42,12 @@ def main() -> None:
     t = time.perf_counter()
     look = reference_look([ref])
     first_code = time.perf_counter() - t  # includes loading the model and the backbone
-    codes, total, yard = [], [], []
+    from retrogan.looks.registry import default_style_name, resolve_style
+
+    default = resolve_style(None)
+    codes, total, yard, zoo = [], [], [], []
     look.apply(read_photo(src))  # warm
+    default.apply(read_photo(src))
     for i in range(args.repeats):
         t = time.perf_counter()
         reference_look([ref])
@@ -55,18 +59,23 @@ def main() -> None:
         out = look.apply(read_photo(src))
         write_photo(out, tmp / "out.jpg", overwrite=True)
         total.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        write_photo(default.apply(read_photo(src)), tmp / "out2.jpg", overwrite=True)
+        zoo.append(time.perf_counter() - t)
     med = statistics.median
     rows = [["read the reference's look (model + backbone loaded once per process)", f"{first_code * 1000:.0f}"],
             ["read the reference's look again (same process)", f"{med(codes) * 1000:.0f}"],
             ["4K JPEG -> transfer -> JPEG (read, analyse, render, write)", f"{med(total) * 1000:.0f}"],
+            [f"4K JPEG -> default look ({default_style_name()}, bundled cGAN) -> JPEG", f"{med(zoo) * 1000:.0f}"],
             ["yardstick: Pillow JPEG decode + encode of the same file", f"{med(yard) * 1000:.0f}"],
-            ["ratio", f"{med(total) / med(yard):.2f}x"]]
+            ["ratio transfer / yardstick", f"{med(total) / med(yard):.2f}x"],
+            ["ratio default look / yardstick", f"{med(zoo) / med(yard):.2f}x"]]
     md = (f"`python benchmarks/stgan_speed.py` — feed-forward ST-GAN transfer of a 3840x2160 JPEG (q95), medians of "
           f"{args.repeats} interleaved runs, reference: a 1920s police photograph (vintage_real).\n\n"
           + markdown_table(["step", "ms"], rows) + "\n")
     print(md)
     save("stgan_speed", {"machine": machine(), "first_code_s": first_code, "code_s": codes, "transfer_s": total,
-                         "decode_encode_s": yard}, md)
+                         "decode_encode_s": yard, "default_look_s": zoo}, md)
 
 
 if __name__ == "__main__":
