@@ -168,7 +168,7 @@ def main() -> None:
           f"through the stock at full size); mean CIEDE2000 on the 14 test photos at full size (lower is better).\n\n"
           + markdown_table(header, rows + [mean_row]) + "\n")
     print(md)
-    save(args.name, {"machine": machine(), "args": vars(args) | {"save": str(args.save)}, "steps": trainer.step_num,
+    save(args.name, {"machine": machine(), "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "steps": trainer.step_num,
                      "train_seconds": train_s, "scores": payload, "history": trainer.history}, md)
 
 

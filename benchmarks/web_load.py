@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from _common import SHARED, machine, markdown_table, save
+from retrogan.looks.registry import default_style_name
 
 
 def free_port() -> int:
@@ -172,7 +173,7 @@ def main() -> None:
         burst_rows.append([kind, len(items), ", ".join(str(s) for s in statuses),
                            f"{statistics.median(s for _, s, _ in items):.2f}", items[0][2][:110].replace("|", "/")])
     md = ("`python benchmarks/web_load.py` — `retrogan serve` (page + API, default limits: 2 render threads, queue "
-          f"64, 50 MB uploads, 50 MP) on loopback, look {args.look or 'default (kodachrome-1950s)'}, "
+          f"64, 50 MB uploads, 50 MP) on loopback, look {args.look or 'default (' + default_style_name() + ')'}, "
           f"{sizes[0][0]}x{sizes[0][1]} JPEG q92 photos from ../shared/data/photos. Client: one thread per request "
           "on the same 2-core machine.\n\n"
           + markdown_table(["load", "completed", "wall s", "p50 s", "p90 s", "p99 s", "max s"], rows)

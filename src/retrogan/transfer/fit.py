@@ -101,8 +101,8 @@ def fit_code(model: TransferModel, refs: torch.Tensor, photos: torch.Tensor, cfg
             opt_d.step()
             step += 1
             if step % 25 == 0:
-                entry = {"step": step, "recognise": float(recognise), "content": float(c_loss),
-                         "style": float(s_loss), "prior": float(prior)}
+                entry = {"step": step, "recognise": recognise.item(), "content": c_loss.item(),
+                         "style": s_loss.item(), "prior": prior.item()}
                 history.append(entry)
                 if log:
                     log(" ".join(f"{k} {v:.4g}" for k, v in entry.items()))

@@ -227,7 +227,7 @@ def build_ui(server: "Server"):
 
     h = Handlers(server)
     default = default_style_name()
-    own = knob_values(default)
+    own = knob_values(default)  # None for a learned look: knobs start greyed out at 0
     thumbs = server.root / "thumbs"
     thumbs.mkdir(exist_ok=True)
     gallery = []
@@ -248,8 +248,9 @@ def build_ui(server: "Server"):
                     strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength (0 = unchanged)",
                                          elem_id="strength")
                     with gr.Accordion("Film and age", open=False):
-                        knobs = [gr.Slider(0, k.maximum, value=own[k.name], step=k.maximum / 100, label=k.label,
-                                           elem_id=f"knob-{k.name}") for k in KNOBS.values()]
+                        knobs = [gr.Slider(0, k.maximum, value=own[k.name] if own else 0, step=k.maximum / 100,
+                                           label=k.label, interactive=own is not None, elem_id=f"knob-{k.name}")
+                                 for k in KNOBS.values()]
                     seed = gr.Number(0, precision=0, label="Seed (grain, dust)", elem_id="seed")
                     go = gr.Button("Render full resolution", variant="primary", elem_id="render")
                 with gr.Column(scale=2):
