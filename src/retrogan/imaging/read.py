@@ -47,7 +47,7 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
         w, h = im.size
         if w * h > max_pixels:
             raise ImageReadError(path, "decompression bomb",
-                                 f"{w}x{h} = {w * h / 1e6:.0f} MP is more than --max-pixels {max_pixels / 1e6:.0f} MP")
+                                 f"{w}x{h} = {w * h / 1e6:.3g} MP is more than --max-pixels {max_pixels / 1e6:.3g} MP")
         if w == 0 or h == 0:
             raise ImageReadError(path, "corrupt", f"declares an empty {w}x{h} image")
         try:
