@@ -132,8 +132,10 @@ def main() -> None:
         # the oracle: the single bank look nearest to the truth on the test photos (it sees the answers)
         from retrogan.film import lut as L
 
-        best = min(mean_delta_e([L.trilinear(tensor(t, 256)[None], lut)[0].permute(1, 2, 0).numpy() for t in tests],
-                                [tensor(t, 256).permute(1, 2, 0).numpy() for t in truths]) for lut in bank_tables)
+        small_tests = [tensor(t, 256)[None] for t in tests]  # resized once, not once per bank look
+        small_truths = [tensor(t, 256).permute(1, 2, 0).numpy() for t in truths]
+        best = min(mean_delta_e([L.trilinear(t, lut)[0].permute(1, 2, 0).numpy() for t in small_tests], small_truths)
+                   for lut in bank_tables)
         ff_times = []
         for r in train_idx[:args.refs]:
             ref = truth_all[r]

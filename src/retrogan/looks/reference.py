@@ -3,6 +3,7 @@ computes their style code (optionally ``fit``-refined) and returns a GanLook tha
 at full resolution like a trained fast style."""
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -66,6 +67,14 @@ def load_reference(path: str | Path) -> torch.Tensor:
     return x
 
 
+@lru_cache(maxsize=2)
+def _loaded(folder: str, backbone_weights: str | None):
+    """The transfer model, read once per process (a server reads many references with it)."""
+    from ..transfer.model import load_model
+
+    return load_model(Path(folder), backbone_weights)
+
+
 def _square(x: torch.Tensor) -> torch.Tensor:
     return F.interpolate(x[None], size=(REF_SIDE, REF_SIDE), mode="area")[0]
 
@@ -75,15 +84,13 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
                    log=None) -> GanLook:
     """The look of ``refs`` (one or several photos of one look: their codes are averaged). ``fit``: refine the
     code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves)."""
-    from ..transfer.model import load_model
-
     if not refs:
         raise StyleError("give at least one --reference photo")
     folder = Path(model_dir) if model_dir else bundled_model_dir()
     if not (folder / "transfer.json").exists():
         raise StyleError(f"{folder}: no transfer model (transfer.json) there")
     images = [load_reference(r) for r in refs]
-    model = load_model(folder, backbone_weights)
+    model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
     batch = torch.stack([_square(x) for x in images])
     with torch.no_grad():
         code = model.code(batch)
