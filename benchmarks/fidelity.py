@@ -96,13 +96,14 @@ def _pad_same(x: torch.Tensor, net) -> torch.Tensor:
 
 
 def frechet(a: np.ndarray, b: np.ndarray) -> float:
-    from scipy import linalg
-
+    """Fréchet distance of Gaussians fitted to two feature sets; tr sqrt(S1 S2) from the eigenvalues of the
+    symmetric sqrt(S1) S2 sqrt(S1), which stays real and stable when the covariances are singular (few samples)."""
     mu1, mu2 = a.mean(0), b.mean(0)
     s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
-    covmean = covmean.real
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+    w, v = np.linalg.eigh(s1)
+    r1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(r1 @ s2 @ r1), 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * cross)
 
 
 def kid(a: np.ndarray, b: np.ndarray, subsets: int = 100, size: int = 50, seed: int = 0) -> float:
