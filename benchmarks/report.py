@@ -191,6 +191,8 @@ def section() -> str:
     if took:
         out += [f"The last run took {sum(t for _, t in took):.0f} min on this machine ("
                 + ", ".join(f"{n.replace('fidelity_', '')} {t:.0f}" for n, t in took) + ").", ""]
+    if not lost and not speed and not took:
+        return "\n".join(out + ["No results yet: run `make bench`.", ""])
     out += ["### Where we lose", ""]
     out += [f"- {x}." for x in lost] or ["- Nowhere on these tables' means."]
     out += ["- FID-style and KID use EfficientNet-Lite0 features and about 70 crops per set: they are not comparable "

