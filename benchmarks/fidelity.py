@@ -37,9 +37,10 @@ import torch
 import torch.nn.functional as F
 
 from _common import SHARED, machine, markdown_table, save
-from protocol import (STOCKS, fit_lut_least_squares, histogram_match, photos, reinhard, renders, split)
+from protocol import (STOCKS, fit_lut_least_squares, histogram_match, mean_delta_e, photos, reinhard, renders,
+                      split)
 from retrogan.luts import apply_lut_float
-from retrogan.metrics import ciede2000, psnr, srgb_to_lab, ssim
+from retrogan.metrics import psnr, srgb_to_lab, ssim
 
 TASKS = ["paired", "unpaired", "reference", "old"]
 OLD_PHOTOS = SHARED / "vintage_real" / "film_scans_kodak_photocd"
@@ -54,7 +55,7 @@ def to_np(t: torch.Tensor) -> np.ndarray:
 
 
 def scores(preds: list[np.ndarray], truths: list[np.ndarray]) -> dict[str, float]:
-    return {"delta_e": float(np.mean([ciede2000(srgb_to_lab(p), srgb_to_lab(t)).mean() for p, t in zip(preds, truths)])),
+    return {"delta_e": mean_delta_e(preds, truths),
             "psnr": float(np.mean([psnr(p, t) for p, t in zip(preds, truths)])),
             "ssim": float(np.mean([ssim(p, t) for p, t in zip(preds, truths)]))}
 
@@ -80,19 +81,8 @@ def features(images: list[np.ndarray]) -> np.ndarray:
         h, w = x.shape[-2:]
         crops = [x[..., :224, :224], x[..., :224, -224:], x[..., -224:, :224], x[..., -224:, -224:],
                  x[..., (h - 224) // 2:(h - 224) // 2 + 224, (w - 224) // 2:(w - 224) // 2 + 224]]
-        batch = torch.cat(crops)
-        hmap = F.relu6(net._bn0(net._conv_stem(_pad_same(batch, net))))
-        for block in net._blocks:
-            hmap = block(hmap)
-        hmap = F.relu6(net._bn1(net._conv_head(hmap)))
-        out.append(hmap.mean(dim=(2, 3)).numpy())
+        out.append(net.pooled(torch.cat(crops)).numpy())
     return np.concatenate(out).astype(np.float64)
-
-
-def _pad_same(x: torch.Tensor, net) -> torch.Tensor:
-    from retrogan.features.efficientnet import _same_pad
-
-    return _same_pad((x - net.mean) / net.std, 3, 2)
 
 
 def frechet(a: np.ndarray, b: np.ndarray) -> float:

@@ -81,13 +81,16 @@ class EfficientNetLite0(nn.Module):
                 break
         return out
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """ImageNet logits (used to check the weights are the real thing)."""
+    def pooled(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B, 3, H, W) sRGB in [0, 1] -> (B, 1280) globally pooled head features (what the classifier reads)."""
         h = F.relu6(self._bn0(self._conv_stem(_same_pad((x - self.mean) / self.std, 3, 2))))
         for block in self._blocks:
             h = block(h)
-        h = F.relu6(self._bn1(self._conv_head(h)))
-        return self._fc(h.mean(dim=(2, 3)))
+        return F.relu6(self._bn1(self._conv_head(h))).mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """ImageNet logits (used to check the weights are the real thing)."""
+        return self._fc(self.pooled(x))
 
 
 def packaged_weights_path() -> Path:
