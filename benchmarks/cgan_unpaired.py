@@ -1,13 +1,16 @@
 """cGAN unpaired (self-training) protocol: 10 raw photos + renders of 10 *other* photos per stock; mean CIEDE2000
 on the 14 held-out photos against their true renders, beside identity, Reinhard and histogram matching (which
-use the same 10 style renders).
+use the same 10 style renders). Our rows: the look recognised in the style photos alone (the prior: a mixture of
+catalogue looks, which never include the six dev stocks), the cGAN trained from that prior (adversarial loss,
+content term, self-training rounds), and with --no-prior also the cGAN without it.
 
-    .venv/bin/python benchmarks/cgan_unpaired.py --minutes 15 [--stocks slide,B&W]
+    .venv/bin/python benchmarks/cgan_unpaired.py --minutes 15 [--stocks slide,B&W] [--no-prior]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import time
 
 import numpy as np
 import torch
@@ -15,7 +18,9 @@ import torch
 from _common import RESULTS, machine, markdown_table, save
 from cgan_paired import to_t
 from protocol import STOCKS, histogram_match, mean_delta_e, photos, reinhard, renders, split
+from retrogan.film import lut as L
 from retrogan.metrics import srgb_to_lab
+from retrogan.train.prior import recognise
 from retrogan.train.config import TrainConfig
 from retrogan.train.trainer import Trainer
 
@@ -25,6 +30,9 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=15.0)
     ap.add_argument("--stocks", default=",".join(STOCKS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-prior", action="store_true", help="also train the cGAN without the recognised look")
+    ap.add_argument("--name", default="cgan_unpaired")
+    ap.add_argument("--lambda-gan", type=float, default=None, help="adversarial weight (default: TrainConfig's)")
     args = ap.parse_args()
     names, imgs = photos()
     tr, te = split()
@@ -38,41 +46,59 @@ def main() -> None:
         res = {"identity": mean_delta_e([imgs[i] for i in te], truth),
                "Reinhard": mean_delta_e([reinhard(imgs[i], lab.mean(0), lab.std(0)) for i in te], truth),
                "histogram matching": mean_delta_e([histogram_match(imgs[i], pooled[::7]) for i in te], truth)}
-        cfg = TrainConfig(mode="unpaired", steps=10 ** 6, minutes=args.minutes, seed=args.seed,
-                          checkpoint_every=10 ** 9, checkpoint_seconds=10 ** 9)
-        trainer = Trainer(cfg, RESULTS / "tmp" / "unpaired", sources=[to_t(imgs[i]) for i in raw_idx],
-                          style_images=[to_t(tg[i]) for i in style_idx], log=lambda m: None)
-        curve, marks = [], {0.2, 0.4, 0.6, 0.8}
-
-        def test_delta_e() -> float:
-            with torch.no_grad():
-                preds = [trainer.stylize_tensor(to_t(imgs[i][::2, ::2]), 0).permute(1, 2, 0).numpy() for i in te]
-            return mean_delta_e(preds, [t[::2, ::2] for t in truth])
-
-        def watch(step, total, elapsed, budget, logs):
-            # stability: losses every 25 steps, held-out ΔE (half resolution) at 20/40/60/80% of the budget
-            if step % 25 == 0:
-                curve.append({"step": step, "t": round(elapsed, 1), **{k: round(v, 4) for k, v in logs.items()}})
-            due = [m for m in marks if elapsed >= m * budget]
-            if due:
-                marks.difference_update(due)
-                curve.append({"step": step, "t": round(elapsed, 1), "test_delta_e": round(test_delta_e(), 3)})
-
-        trainer.fit(watch)
+        t0 = time.perf_counter()
+        found = recognise([to_t(imgs[i]) for i in raw_idx], [to_t(tg[i]) for i in style_idx])
+        res["_recognise_s"] = round(time.perf_counter() - t0, 1)
+        res["_recognised"] = found.weights[:5]
         with torch.no_grad():
-            preds = [trainer.stylize_tensor(to_t(imgs[i]), 0).permute(1, 2, 0).numpy() for i in te]
-        res[f"cGAN fast unpaired ({args.minutes:g} min)"] = mean_delta_e(preds, truth)
-        res["_steps"] = trainer.step_num
-        res["_curve"] = curve
+            res["look recognised (prior alone)"] = mean_delta_e(
+                [L.trilinear(to_t(imgs[i])[None], found.lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for i in te],
+                truth)
+        for prior in (["recognise", "none"] if args.no_prior else ["recognise"]):
+            name = f"cGAN fast unpaired{'' if prior == 'recognise' else ', no prior'} ({args.minutes:g} min)"
+            extra = {} if args.lambda_gan is None else {"lambda_gan": args.lambda_gan}
+            cfg = TrainConfig(mode="unpaired", steps=10 ** 6, minutes=args.minutes, seed=args.seed, prior=prior,
+                              checkpoint_every=10 ** 9, checkpoint_seconds=10 ** 9, **extra)
+            trainer = Trainer(cfg, RESULTS / "tmp" / "unpaired", sources=[to_t(imgs[i]) for i in raw_idx],
+                              style_images=[to_t(tg[i]) for i in style_idx], log=lambda m: None)
+            curve, marks = [], {0.2, 0.4, 0.6, 0.8}
+
+            def test_delta_e() -> float:
+                with torch.no_grad():
+                    preds = [trainer.stylize_tensor(to_t(imgs[i][::2, ::2]), 0).permute(1, 2, 0).numpy() for i in te]
+                return mean_delta_e(preds, [t[::2, ::2] for t in truth])
+
+            def watch(step, total, elapsed, budget, logs):
+                # stability: losses every 25 steps, held-out ΔE (half resolution) at 20/40/60/80% of the budget
+                if step % 25 == 0:
+                    curve.append({"step": step, "t": round(elapsed, 1), **{k: round(v, 4) for k, v in logs.items()}})
+                due = [m for m in marks if elapsed >= m * budget]
+                if due:
+                    marks.difference_update(due)
+                    curve.append({"step": step, "t": round(elapsed, 1), "test_delta_e": round(test_delta_e(), 3)})
+
+            trainer.fit(watch)
+            with torch.no_grad():
+                preds = [trainer.stylize_tensor(to_t(imgs[i]), 0).permute(1, 2, 0).numpy() for i in te]
+            res[name] = mean_delta_e(preds, truth)
+            res[f"_steps {prior}"] = trainer.step_num
+            res[f"_curve {prior}"] = curve
         results[stock] = res
-        print(stock, json.dumps({k: round(v, 3) for k, v in res.items() if k != "_curve"}))
+        print(stock, json.dumps({k: round(v, 3) for k, v in res.items() if not k.startswith("_")}),
+              found.summary(), flush=True)
     systems = [k for k in next(iter(results.values())) if not k.startswith("_")]
-    rows = [[s] + [f"{results[st][s]:.2f}" for st in results] for s in systems]
+    rows = [[s] + [f"{results[st][s]:.2f}" for st in results] + [f"{np.mean([results[st][s] for st in results]):.2f}"]
+            for s in systems]
+    recog = "\n".join(f"- {st}: " + ", ".join(f"{n} {w:.0%}" for n, w in r["_recognised"][:3])
+                       + f" ({r['_recognise_s']} s)" for st, r in results.items())
     md = (f"Unpaired task: 10 raw photos + renders of 10 other photos, mean CIEDE2000 on 14 held-out photos; "
-          f"{args.minutes:g} min per stock.\n\n" + markdown_table(["system"] + list(results), rows)
-          + "\n\nsteps: " + json.dumps({k: v["_steps"] for k, v in results.items()}))
+          f"{args.minutes:g} min of cGAN training per stock.\n\n"
+          + markdown_table(["system"] + list(results) + ["mean"], rows)
+          + "\n\nsteps: " + json.dumps({k: {n: v for n, v in r.items() if n.startswith("_steps")}
+                                          for k, r in results.items()})
+          + "\n\nRecognised looks (largest weights; the catalogue holds no dev stock):\n" + recog)
     print(md)
-    save("cgan_unpaired", {"machine": machine(), "minutes": args.minutes, "results": results}, md)
+    save(args.name, {"machine": machine(), "minutes": args.minutes, "lambda_gan": args.lambda_gan, "results": results}, md)
 
 
 if __name__ == "__main__":

@@ -56,16 +56,24 @@ def unpaired(
     output: Path = typer.Option(..., "-o", "--output"),
     inputs: Optional[Path] = typer.Option(None, "--inputs", help="Folder of modern photos."),
     style: Optional[Path] = typer.Option(None, "--style", help="Folder of photos in the target look (other scenes)."),
+    prior: str = typer.Option("recognise", "--prior", help="Start from the look the bundled transfer model recognises "
+                                                           "in --style (recognise) or from nothing (none)."),
+    prior_model: Optional[Path] = typer.Option(None, "--prior-model", help="A transfer model folder with a look "
+                                                                            "catalogue, instead of the bundled one."),
     arch: str = _OPTS["arch"], steps: int = _OPTS["steps"], minutes: Optional[float] = _OPTS["minutes"],
     batch: int = _OPTS["batch"], seed: int = _OPTS["seed"], device: str = _OPTS["device"],
     resume: bool = _OPTS["resume"], overwrite: bool = _OPTS["overwrite"], quiet: bool = _OPTS["quiet"],
 ) -> None:
-    """Self-training: adversarial training against the style folder with content preservation, then rounds in
-    which trusted outputs become pseudo-pairs."""
+    """Self-training: the look recognised in the style folder gives pseudo-pairs to start from; adversarial
+    training against the style folder with content preservation, then rounds in which trusted outputs become
+    pseudo-pairs."""
     if not resume and not (inputs and style):
         _fail("give --inputs and --style")
+    if prior not in ("recognise", "none"):
+        _fail(f"--prior is recognise or none, not {prior!r}")
     sources = [{"inputs": str(inputs), "style": str(style), "label": "default"}] if inputs else []
-    _run("unpaired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet)
+    _run("unpaired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet,
+         prior=prior, prior_model=str(prior_model or ""))
 
 
 def _fail(msg: str) -> None:
@@ -73,7 +81,7 @@ def _fail(msg: str) -> None:
     raise typer.Exit(2)
 
 
-def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet) -> None:
+def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet, **settings) -> None:
     from rich.console import Console
 
     from ..errors import RetroganError
@@ -95,7 +103,7 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
                 _fail(f"unknown --arch {arch!r}; choose from {', '.join(GENERATORS)}")
             labels = list(dict.fromkeys(s["label"] for s in sources))
             cfg = TrainConfig(mode=mode, arch=arch, labels=labels, steps=steps, minutes=minutes, batch=batch,
-                              seed=seed, device=device, data=sources)
+                              seed=seed, device=device, data=sources, **settings)
         trainer = build_trainer(cfg, output, resume=resume, log=lambda m: err.print(m, highlight=False))
         with _progress(quiet, err, cfg) as progress:
             trainer.fit(progress)

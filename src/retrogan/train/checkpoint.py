@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..errors import StyleError
@@ -62,7 +63,7 @@ def read_style(folder: Path) -> tuple[dict, dict]:
     try:
         info = json.loads(info_path.read_text())
         weights = load_file(str(weights_path))
-    except (ValueError, OSError) as e:
+    except (ValueError, OSError, SafetensorError) as e:
         raise StyleError(f"{folder}: unreadable style ({e})") from None
     if info.get("format") != "retrogan-style/1":
         raise StyleError(f"{info_path}: unknown format {info.get('format')!r}")

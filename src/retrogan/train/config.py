@@ -34,6 +34,11 @@ class TrainConfig:
     lambda_stats: float = 0.0
     self_rounds: int = 2
     self_keep: float = 0.5             # fraction of pseudo-pairs kept per round (most trusted by D and content)
+    prior: str = "recognise"           # unpaired start: recognise (the look read by the transfer model) | none
+    prior_tau: float = 1.0             # spread of the recognised mixture of catalogue looks
+    prior_model: str = ""              # transfer model folder with a look catalogue ("" = the bundled one)
+    raw_share: float = 0.5             # unpaired: share of batch samples that are raw modern crops (adversarial +
+                                       # content); the rest are (pseudo-)pairs trained with L1
     ema: float = 0.99
     seed: int = 0
     device: str = "cpu"

@@ -1,9 +1,10 @@
 """The trainer: D step then G step, EMA of G, logs, previews, checkpoints, resume, torchrun data parallel.
 
 Pair-wise: L1 to the target plus the conditional adversarial loss; D sees (input, image, label) and also learns to
-reject real targets shown with the wrong label. Unpaired: adversarial against the style folder plus a content term,
-then self-training rounds in which the EMA generator's own outputs, kept where D and the content check trust them,
-become pseudo-pairs trained with L1.
+reject real targets shown with the wrong label. Unpaired: the look recognised in the style folder (``prior``) turns
+the modern photos into pseudo-pairs trained with L1; the other half of each batch is raw modern crops under the
+adversarial loss against the style folder plus a content term; then self-training rounds in which the EMA
+generator's own outputs, kept where D and the content check trust them, become pseudo-pairs trained with L1.
 """
 from __future__ import annotations
 
@@ -79,6 +80,17 @@ class Trainer:
         self.d_loss, self.g_loss = LS.GAN_LOSSES[cfg.gan_loss]
         self.pairs, self.sources, self.style_images = pairs or [], sources or [], style_images or []
         self.pseudo: list[Pair] = []
+        self.recognised = None
+        if cfg.mode == "unpaired" and cfg.prior == "recognise" and self.sources:
+            from .prior import prior_pairs, recognise, start_from
+
+            self.recognised = recognise(self.sources, self.style_images, cfg.prior_tau, cfg.prior_model)
+            self.pairs = prior_pairs(self.recognised, self.sources)
+            if not resume and start_from(self.G, self.recognised.lut):
+                self.G_ema.load_state_dict(self.G.state_dict())
+            log(f"recognised look: {self.recognised.summary()}")
+        elif cfg.mode == "unpaired" and cfg.prior not in ("recognise", "none"):
+            raise RetroganError(f"unknown prior {cfg.prior!r}: recognise or none")
         self.thumbs = {}
         self.step_num, self.elapsed, self.round = 0, 0.0, 0
         if resume:
@@ -108,7 +120,7 @@ class Trainer:
         if self.sources:
             size = min(size, *(min(s.shape[-2:]) for s in self.sources + self.style_images))
         for _ in range(cfg.batch):
-            if pool and (not self.sources or rng.random() < 0.5 or self.cfg.mode == "paired"):
+            if pool and (not self.sources or rng.random() >= cfg.raw_share or self.cfg.mode == "paired"):
                 p = pool[int(rng.integers(len(pool)))]
                 (src, tgt), (top, left) = random_crop([p.source, p.target], size, rng)
                 crops_t.append(tgt)
@@ -122,6 +134,9 @@ class Trainer:
                 image = self.sources[int(rng.integers(len(self.sources)))]
                 (src,), (top, left) = random_crop([image], size, rng)
                 crops_t.append(None)
+                if cfg.pixels:  # placeholders: no target pixels for a raw photo (masked out of the pixel loss)
+                    pix_s.append(torch.zeros(3, 1, cfg.pixels))
+                    pix_t.append(torch.zeros(3, 1, cfg.pixels))
                 label = 0
             crops_s.append(src)
             thumbs.append(self._thumb(image))
@@ -134,7 +149,7 @@ class Trainer:
         dev = self.device
         has = torch.tensor([t is not None for t in crops_t], device=dev)
         target = torch.stack([s if t is None else t for s, t in zip(crops_s, crops_t)]).to(dev) if has.any() else None
-        pixels = len(pix_s) == cfg.batch and bool(has.all())
+        pixels = len(pix_s) == cfg.batch and bool(has.any())
         return Batch(torch.stack(crops_s).to(dev), target, has, torch.stack(crops_r).to(dev) if crops_r else None,
                      torch.stack(thumbs).to(dev), torch.tensor(labels, device=dev), frames,
                      torch.stack(pix_s).to(dev) if pixels else None, torch.stack(pix_t).to(dev) if pixels else None)
@@ -153,8 +168,10 @@ class Trainer:
             outs.append(G.render(b.source[i:i + 1], theta_i, seed=0, frame=frame))
         reg = (self.cfg.lambda_smooth * LS.lut_smoothness(theta.lut) + self.cfg.lambda_mono * LS.lut_monotonicity(theta.lut)
                + self.cfg.lambda_local * theta.local.pow(2).mean())
-        if b.pix_source is not None and torch.is_grad_enabled():
-            reg = reg + self.cfg.lambda_l1 * LS.l1_loss(L.trilinear(b.pix_source, theta.lut), b.pix_target)
+        if b.pix_source is not None and torch.is_grad_enabled():  # samples with a (pseudo-)target only
+            has = b.has_target
+            reg = reg + self.cfg.lambda_l1 * LS.l1_loss(L.trilinear(b.pix_source[has], theta.lut[has]),
+                                                        b.pix_target[has])
         return torch.cat(outs), reg
 
     def _d_crops(self, *images: torch.Tensor) -> list[torch.Tensor]:
@@ -310,8 +327,11 @@ class Trainer:
         if self.rank != 0:
             return
         cfg_dict = __import__("json").loads(self.cfg.to_json())
+        extra = {"step": self.step_num, "elapsed_s": round(self.elapsed, 1)}
+        if self.recognised is not None:  # what the unpaired run started from, for the user to read
+            extra["recognised_look"] = [[n, round(w, 4)] for n, w in self.recognised.weights[:5]]
         save_style(self.out, self.cfg.arch, self.gen_config.to_dict(), self.cfg.labels, cfg_dict,
-                   self.G_ema.state_dict(), {"step": self.step_num, "elapsed_s": round(self.elapsed, 1)})
+                   self.G_ema.state_dict(), extra)
         tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}
         tensors.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
         tensors.update({f"G_ema.{k}": v for k, v in self.G_ema.state_dict().items()})

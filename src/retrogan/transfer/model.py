@@ -61,6 +61,7 @@ def frozen_backbone(name: str, weights: str | Path | None = None) -> nn.Module:
 
 
 def load_model(folder: Path, backbone_weights: str | Path | None = None) -> TransferModel:
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     from ..errors import StyleError
@@ -74,6 +75,6 @@ def load_model(folder: Path, backbone_weights: str | Path | None = None) -> Tran
     model = TransferModel(enc, gen, frozen_backbone(enc.backbone, backbone_weights))
     try:
         model.load_state_dict(load_file(str(folder / WEIGHTS)))
-    except (OSError, RuntimeError) as e:
+    except (OSError, RuntimeError, SafetensorError) as e:
         raise StyleError(f"{folder}: weights do not match the saved configuration ({e})") from None
     return model.eval()

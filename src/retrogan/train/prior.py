@@ -1,0 +1,53 @@
+"""The look prior for unpaired training: the look recognised in the style folder (``transfer.recognise``) renders
+the modern photos into pseudo-pairs before any adversarial step, so the GAN starts from the right look instead of
+chasing the style folder's scenes."""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import torch
+
+from ..errors import StyleError
+from ..film import lut as L
+from ..transfer.recognise import BANK, Recognised, load_bank, recognise_look
+from .data import Pair
+
+
+def recogniser_dir(path: str = "") -> Path:
+    return Path(path) if path else Path(str(resources.files("retrogan.data") / "transfer"))
+
+
+def recognise(sources: list[torch.Tensor], style: list[torch.Tensor], tau: float = 1.0,
+              model_dir: str = "") -> Recognised:
+    from ..transfer.model import load_model
+
+    folder = recogniser_dir(model_dir)
+    if not (folder / BANK).exists() or not (folder / "transfer.json").exists():
+        raise StyleError(f"{folder}: no transfer model with a look catalogue ({BANK}) there; "
+                         f"train without the prior (--prior none) or name a folder that has one")
+    names, luts = load_bank(folder / BANK)
+    encoder = load_model(folder).encoder
+    return recognise_look(encoder, names, luts, sources, style, tau=tau)
+
+
+@torch.no_grad()
+def prior_pairs(found: Recognised, sources: list[torch.Tensor], label: int = 0) -> list[Pair]:
+    """Each modern photo and its render through the recognised look."""
+    return [Pair(f"prior{i}", s, L.trilinear(s[None], found.lut.to(s.device))[0].clamp(0, 1), label)
+            for i, s in enumerate(sources)]
+
+
+@torch.no_grad()
+def start_from(G: torch.nn.Module, lut: torch.Tensor, label: int = 0) -> bool:
+    """Set a fast generator's style LUT for ``label`` to ``lut`` (resampled to its size): training starts at the
+    recognised look and refines it. False for generators without a style LUT (unet)."""
+    table = getattr(G, "style_lut", None)
+    if table is None:
+        return False
+    n = table.shape[-1]
+    ident = L.identity(n).to(table)
+    grid = ident.reshape(1, 3, 1, -1)
+    resampled = L.trilinear(grid, lut.to(table)).reshape(3, n, n, n)
+    table[label] = resampled - ident
+    return True

