@@ -5,8 +5,9 @@ Tasks (``--tasks``, each writes ``results/fidelity_<task>.json`` and ``.md``):
 
 - ``paired``: 20 photo pairs per stock. identity, Reinhard, histogram matching, least-squares 3D LUT, our fast cGAN,
   our U-Net cGAN, the pix2pix U-Net-256 (peers.py). Mean CIEDE2000, PSNR and SSIM on the 14 test photos, full size.
-- ``unpaired``: 10 raw photos + renders of 10 other photos per stock. identity, Reinhard, histogram matching, our
-  fast cGAN in self-training mode, CycleGAN ResNet-9 (peers.py). The same three metrics, plus an FID-style distance
+- ``unpaired``: 10 raw photos + renders of 10 other photos per stock. identity, Reinhard, histogram matching, the
+  look our transfer model recognises in the style photos (a mixture of catalogue looks that exclude the dev stocks;
+  no training), our fast cGAN in self-training mode started from it, CycleGAN ResNet-9 (peers.py). The same three metrics, plus an FID-style distance
   and KID between the outputs and the true renders of the test photos on EfficientNet-Lite0 features.
 - ``reference``: one photo rendered through each stock as the reference (the first three training photos in turn).
   identity, Reinhard and histogram matching from that photo, our ST-GAN feed-forward (the bundled model, trained on
@@ -142,9 +143,16 @@ def our_cgan(mode: str, arch: str, minutes: float, seed: int, tests: list[np.nda
     t0 = time.perf_counter()
     trainer.fit()
     train_s = time.perf_counter() - t0
+    info = {"steps": trainer.step_num, "train_s": round(train_s, 1)}
     with torch.no_grad():
         preds = [to_np(trainer.stylize_tensor(to_t(t), 0)) for t in tests]
-    return preds, {"steps": trainer.step_num, "train_s": round(train_s, 1)}
+        if trainer.recognised is not None:  # unpaired: the look it started from, alone (no training)
+            from retrogan.film import lut as L
+
+            info["recognised"] = trainer.recognised.weights[:3]
+            info["prior_preds"] = [to_np(L.trilinear(to_t(t)[None], trainer.recognised.lut)[0].clamp(0, 1))
+                                   for t in tests]
+    return preds, info
 
 
 def peer(name: str, minutes: float, seed: int, tests: list[np.ndarray], a: list[np.ndarray], b: list[np.ndarray]
@@ -203,6 +211,7 @@ def task_unpaired(args, imgs, tr, te) -> dict:
         info = {}
         preds, info["retrogan cGAN fast, self-training"] = our_cgan(
             "unpaired", "fast", args.minutes, args.seed, tests, sources=[imgs[i] for i in raw_idx], style=style)
+        systems["retrogan look recognised (no training)"] = info["retrogan cGAN fast, self-training"].pop("prior_preds")
         systems["retrogan cGAN fast, self-training"] = preds
         preds, info["CycleGAN ResNet-9"] = peer("cyclegan", args.minutes, args.seed, tests,
                                                 [imgs[i] for i in raw_idx], style)
@@ -264,6 +273,7 @@ def task_old(args, imgs, tr, te) -> dict:
     info = {}
     preds, info["retrogan cGAN fast, self-training"] = our_cgan(
         "unpaired", "fast", args.minutes, args.seed, tests, sources=[imgs[i] for i in tr], style=old)
+    systems["retrogan look recognised (no training)"] = info["retrogan cGAN fast, self-training"].pop("prior_preds")
     systems["retrogan cGAN fast, self-training"] = preds
     preds, info["CycleGAN ResNet-9"] = peer("cyclegan", args.minutes, args.seed, tests, [imgs[i] for i in tr], old)
     systems["CycleGAN ResNet-9"] = preds

@@ -140,3 +140,25 @@ def test_prior_pairs_render_every_source():
     pairs = prior_pairs(found, src)
     assert [p.stem for p in pairs] == ["prior0", "prior1"]
     assert all(p.target.shape == s.shape and not torch.equal(p.target, s) for p, s in zip(pairs, src))
+
+
+def test_cli_unpaired_reports_the_recognised_look_and_rejects_a_bad_prior(tmp_path):
+    import subprocess
+    import sys
+
+    for folder, names, lut in (("modern", MODERN + ["ihc.png"], None),
+                               ("old", OTHER + ["hubble_deep_field.jpg", "retina.jpg"], looks()["sepia"])):
+        (tmp_path / folder).mkdir()
+        for i, n in enumerate(names):
+            x = photo(n, 96)
+            x = x if lut is None else L.trilinear(x[None], lut)[0]
+            Image.fromarray((x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(tmp_path / folder / f"{i}.png")
+    base = [sys.executable, "-m", "retrogan", "train", "unpaired", "--inputs", str(tmp_path / "modern"), "--style",
+            str(tmp_path / "old"), "--batch", "2", "-q"]
+    r = subprocess.run(base + ["-o", str(tmp_path / "bad"), "--prior", "magic"], capture_output=True, text=True)
+    assert r.returncode == 2 and "--prior" in r.stderr
+    r = subprocess.run(base + ["-o", str(tmp_path / "s"), "--steps", "2"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "recognised look:" in r.stderr
+    info = json.loads((tmp_path / "s" / "style.json").read_text())
+    assert info["recognised_look"] and info["train"]["prior"] == "recognise"

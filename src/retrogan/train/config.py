@@ -37,8 +37,10 @@ class TrainConfig:
     prior: str = "recognise"           # unpaired start: recognise (the look read by the transfer model) | none
     prior_tau: float = 1.0             # spread of the recognised mixture of catalogue looks
     prior_model: str = ""              # transfer model folder with a look catalogue ("" = the bundled one)
-    raw_share: float = 0.5             # unpaired: share of batch samples that are raw modern crops (adversarial +
-                                       # content); the rest are (pseudo-)pairs trained with L1
+    raw_share: float | None = None     # unpaired: share of batch samples that are raw modern crops (adversarial +
+                                       # content), the rest (pseudo-)pairs with L1. None: 0 with a recognised
+                                       # prior (its pairs keep the picture; the content term drifted from it,
+                                       # DEVELOPERS.md), 0.5 without
     ema: float = 0.99
     seed: int = 0
     device: str = "cpu"

@@ -112,6 +112,7 @@ class Trainer:
 
     def sample_batch(self) -> Batch:
         cfg, rng = self.cfg, self.rng
+        raw_share = cfg.raw_share if cfg.raw_share is not None else (0.0 if self.recognised is not None else 0.5)
         pool = self.pairs + self.pseudo
         crops_s, crops_t, crops_r, thumbs, labels, frames, pix_s, pix_t = [], [], [], [], [], [], [], []
         size = cfg.crop
@@ -120,7 +121,7 @@ class Trainer:
         if self.sources:
             size = min(size, *(min(s.shape[-2:]) for s in self.sources + self.style_images))
         for _ in range(cfg.batch):
-            if pool and (not self.sources or rng.random() >= cfg.raw_share or self.cfg.mode == "paired"):
+            if pool and (not self.sources or rng.random() >= raw_share or self.cfg.mode == "paired"):
                 p = pool[int(rng.integers(len(pool)))]
                 (src, tgt), (top, left) = random_crop([p.source, p.target], size, rng)
                 crops_t.append(tgt)
