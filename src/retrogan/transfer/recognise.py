@@ -6,7 +6,7 @@ them by ΔE 14). The style encoder was trained to read a look across scenes, so 
 what the encoder reads: each catalogue look is rendered onto the user's own modern photos, and the look whose renders
 the encoder reads most like the style photos wins — softly, a mixture weighted by ``softmax(-d / (tau * min d))``.
 Candidates are real looks (and "do nothing"), never free parameters: a continuous search through the encoder finds
-looks that fool it (benchmarks/results/recognise.md), a catalogue of real looks cannot.
+looks that fool it (DEVELOPERS.md, "Look prior"), a catalogue of real looks cannot.
 
 The catalogue ships beside the transfer model (``bank.safetensors``: the looks the model was trained on, at 17^3).
 """
