@@ -7,8 +7,9 @@ Tasks (``--tasks``, each writes ``results/fidelity_<task>.json`` and ``.md``):
   our U-Net cGAN, the pix2pix U-Net-256 (peers.py). Mean CIEDE2000, PSNR and SSIM on the 14 test photos, full size.
 - ``unpaired``: 10 raw photos + renders of 10 other photos per stock. identity, Reinhard, histogram matching, the
   look our transfer model recognises in the style photos (a mixture of catalogue looks that exclude the dev stocks;
-  no training), our fast cGAN in self-training mode started from it, CycleGAN ResNet-9 (peers.py). The same three metrics, plus an FID-style distance
-  and KID between the outputs and the true renders of the test photos on EfficientNet-Lite0 features.
+  no training), our fast cGAN in self-training mode started from it, CycleGAN ResNet-9 (peers.py). The same three
+  metrics, plus an FID-style distance and KID between the outputs and the true renders of the test photos on
+  EfficientNet-Lite0 features.
 - ``reference``: one photo rendered through each stock as the reference (the first three training photos in turn).
   identity, Reinhard and histogram matching from that photo, our ST-GAN feed-forward (the bundled model, trained on
   looks that exclude the dev stocks) and fitted (--fit, first reference only).

@@ -4,7 +4,6 @@ at full resolution like a trained fast style."""
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import RetroganError, StyleError
+from ..transfer.model import bundled_model_dir  # noqa: F401 (the API's name for it)
 from .gan import GanLook
 
 MIN_SIDE = 64
@@ -40,10 +40,6 @@ class CodedGenerator(nn.Module):
 
     def render(self, *args, **kwargs):
         return self.g.render(*args, **kwargs)
-
-
-def bundled_model_dir() -> Path:
-    return Path(str(resources.files("retrogan.data") / "transfer"))
 
 
 def load_reference(path: str | Path) -> torch.Tensor:

@@ -3,7 +3,6 @@ the modern photos into pseudo-pairs before any adversarial step, so the GAN star
 chasing the style folder's scenes."""
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import torch
@@ -15,7 +14,9 @@ from .data import Pair
 
 
 def recogniser_dir(path: str = "") -> Path:
-    return Path(path) if path else Path(str(resources.files("retrogan.data") / "transfer"))
+    from ..transfer.model import bundled_model_dir
+
+    return Path(path) if path else bundled_model_dir()
 
 
 def recognise(sources: list[torch.Tensor], style: list[torch.Tensor], tau: float = 1.0,

@@ -1,10 +1,11 @@
 """The trainer: D step then G step, EMA of G, logs, previews, checkpoints, resume, torchrun data parallel.
 
 Pair-wise: L1 to the target plus the conditional adversarial loss; D sees (input, image, label) and also learns to
-reject real targets shown with the wrong label. Unpaired: the look recognised in the style folder (``prior``) turns
-the modern photos into pseudo-pairs trained with L1; the other half of each batch is raw modern crops under the
-adversarial loss against the style folder plus a content term; then self-training rounds in which the EMA
-generator's own outputs, kept where D and the content check trust them, become pseudo-pairs trained with L1.
+reject real targets shown with the wrong label. Unpaired: the look recognised in the style folder (``prior``) is
+the generator's starting LUT and turns the modern photos into pseudo-pairs trained with L1, every output under the
+adversarial loss against the style folder (without a prior, half of each batch is raw modern crops under the
+adversarial loss plus a content term); then self-training rounds in which the EMA generator's own outputs, kept
+where D and the content check trust them, become pseudo-pairs trained with L1.
 """
 from __future__ import annotations
 

@@ -16,6 +16,13 @@ WEIGHTS = "transfer.safetensors"
 CONFIG = "transfer.json"
 
 
+def bundled_model_dir() -> Path:
+    """The transfer model (and its look catalogue) shipped in the package."""
+    from importlib import resources
+
+    return Path(str(resources.files("retrogan.data") / "transfer"))
+
+
 class TransferModel(nn.Module):
     def __init__(self, enc: EncoderConfig, gen: FastGeneratorConfig, backbone: nn.Module | None = None,
                  seed: int = 0) -> None:
