@@ -186,6 +186,22 @@ def test_torchrun_two_processes_hold_identical_weights_after_a_step(tmp_path):
     assert json.loads((tmp_path / "ranks.json").read_text()) == {"batches_differ": True}
 
 
+def test_torchrun_cli_run_with_a_time_budget_ends_together_and_speaks_once(tmp_path, photo_rgb):
+    # a time budget read off each rank's own clock lets one rank stop while the other waits in a collective (a hang
+    # until gloo's 30-minute timeout); rank 0's log folder made the other rank refuse "already holds a training run"
+    _write_pairs(tmp_path / "pairs", photo_rgb)
+    style = tmp_path / "style"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "retrogan",
+           "train", "paired", "--inputs", str(tmp_path / "pairs" / "inputs"), "--targets",
+           str(tmp_path / "pairs" / "targets"), "-o", str(style), "--steps", "100000", "--minutes", "0.1",
+           "--batch", "2", "-q"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count("wrote style") == 1, r.stdout
+    info = json.loads((style / "style.json").read_text())
+    assert 0 < info["step"] < 100000
+
+
 def test_unpaired_self_training_runs_and_makes_pseudo_pairs(tmp_path, photo_rgb):
     base = torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255
     sources = [base.roll(i * 11, dims=2) for i in range(4)]

@@ -87,8 +87,10 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
     from ..errors import RetroganError
     from ..train.config import TrainConfig
     from ..train.run import build_trainer, saved_config
+    from ..train.trainer import distributed, leave, wait_for_peers
 
-    err = Console(stderr=True, soft_wrap=True)
+    rank, world = distributed()  # under torchrun: every rank checks the folder before any rank writes to it
+    err = Console(stderr=True, soft_wrap=True, quiet=rank > 0)  # one rank speaks
     try:
         if resume:
             cfg = saved_config(output)
@@ -104,14 +106,19 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
             labels = list(dict.fromkeys(s["label"] for s in sources))
             cfg = TrainConfig(mode=mode, arch=arch, labels=labels, steps=steps, minutes=minutes, batch=batch,
                               seed=seed, device=device, data=sources, **settings)
+        wait_for_peers()
         trainer = build_trainer(cfg, output, resume=resume, log=lambda m: err.print(m, highlight=False))
-        with _progress(quiet, err, cfg) as progress:
+        with _progress(quiet or rank > 0, err, cfg) as progress:
             trainer.fit(progress)
     except RetroganError as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(1)
-    typer.echo(f"wrote style {output} (step {trainer.step_num}, {trainer.elapsed:.0f} s); "
-               f"use it with: retrogan stylize PHOTO --style {output}")
+    trainer.close()
+    if rank == 0:
+        typer.echo(f"wrote style {output} (step {trainer.step_num}, {trainer.elapsed:.0f} s); "
+                   f"use it with: retrogan stylize PHOTO --style {output}")
+    if world > 1:
+        leave(0)
 
 
 class _progress:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,22 @@ def distributed() -> tuple[int, int]:
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def wait_for_peers() -> None:
+    """A barrier across torchrun ranks; nothing when training alone."""
+    if dist.is_initialized():
+        dist.barrier()
+
+
+def leave(code: int = 0) -> None:
+    """End a torchrun worker once its files are written, skipping interpreter finalisation: gloo's worker threads
+    can still be releasing the tensors of the last collectives then, and a thread that needs the GIL while Python
+    shuts down aborts the whole process ("terminate called without an active exception"), which torchrun reports
+    as a failed run after a good one."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class Trainer:
@@ -264,7 +281,7 @@ class Trainer:
             logs = self.step(batch)                              # D step, G step
             self.update_ema()                                    # EMA
             self.step_num += 1
-            self.elapsed = time.perf_counter() - start
+            self.elapsed = self._agreed(time.perf_counter() - start)
             if not all(math.isfinite(v) for v in logs.values()):
                 raise TrainingDiverged(f"step {self.step_num}: a loss is not finite ({logs}); training stopped, the "
                                        f"last good checkpoint in {self.out} is kept")
@@ -278,6 +295,24 @@ class Trainer:
                 last_ckpt = time.perf_counter()
         self.checkpoint()
         return logs
+
+    def _agreed(self, elapsed: float) -> float:
+        """The time trained as every rank sees it (the slowest clock): ranks must agree on when a time budget ends,
+        when a self-training round starts and on the learning rate, or one rank leaves while another waits for it."""
+        if self.world == 1:
+            return elapsed
+        t = torch.tensor([elapsed], dtype=torch.float64)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return float(t.item())
+
+    def close(self) -> None:
+        """Flush the logs and, under torchrun, leave the process group together."""
+        if self.writer:
+            self.writer.close()
+            self.writer = None
+        if self.world > 1 and dist.is_initialized():
+            dist.barrier()
+            dist.destroy_process_group()
 
     def _progress(self, budget: float) -> float:
         """How far the run is, 0..1, by steps or by the time budget, whichever is nearer its end."""
@@ -357,6 +392,8 @@ class Trainer:
         torch.set_rng_state(tensors["rng.torch"])
         self.rng.bit_generator.state = meta["rng_numpy"]
         self.step_num, self.elapsed, self.round = meta["step"], meta["elapsed"], meta.get("round", 0)
+        if self.rank > 0:  # rank 0's generator state was saved: the other ranks draw their own batches again
+            self.rng = np.random.default_rng([self.cfg.seed, self.rank, self.step_num])
         self.log(f"resumed {self.out} at step {self.step_num} ({self.elapsed:.0f} s trained)")
 
     def _tensorboard(self):
