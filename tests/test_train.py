@@ -122,6 +122,23 @@ def test_multi_style_model_learns_two_looks(tmp_path, photo_rgb):
     assert (b - (1 - src * 0.5)).abs().mean() < (a - (1 - src * 0.5)).abs().mean() / 3
 
 
+def test_multi_style_ema_spans_each_labels_own_updates(tmp_path, photo_rgb):
+    labels = [f"l{i}" for i in range(6)]
+    pairs = make_pairs(photo_rgb, n=1, labels=tuple(range(6)))
+    t = Trainer(config(tmp_path, labels=labels, batch=4, ema=0.99), tmp_path / "m", pairs=pairs, log=lambda m: None)
+    share = 1 - (5 / 6) ** 4  # a label is in 52% of batches of 4
+    assert t.ema_decay() == pytest.approx(0.99 ** share)
+    before = params(t.G_ema)
+    t.step(t.sample_batch())
+    t.update_ema()
+    for e, e0, g in zip(t.G_ema.parameters(), before, t.G.parameters()):
+        assert torch.allclose(e, e0 + (1 - 0.99 ** share) * (g - e0), atol=1e-7)
+    off = Trainer(config(tmp_path, labels=labels, ema=0.99, ema_per_label=False), tmp_path / "o", pairs=pairs,
+                  log=lambda m: None)
+    one = Trainer(config(tmp_path, ema=0.99), tmp_path / "s", pairs=make_pairs(photo_rgb), log=lambda m: None)
+    assert off.ema_decay() == one.ema_decay() == 0.99
+
+
 def _write_pairs(folder: Path, photo_rgb, n=3, drop_target=None):
     (folder / "inputs").mkdir(parents=True)
     (folder / "targets").mkdir()

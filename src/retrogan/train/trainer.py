@@ -259,10 +259,20 @@ class Trainer:
         logs.update(g_adv=loss_adv.item(), g=loss_g.item(), reg=reg.item())
         return logs
 
+    def ema_decay(self) -> float:
+        """The EMA's decay per step. With several labels each label's own entries move only in the steps that
+        hold it, so the horizon is stretched to span as many of *its* updates as a one-label run's."""
+        cfg, n = self.cfg, len(self.cfg.labels)
+        if n == 1 or not cfg.ema_per_label:
+            return cfg.ema
+        share = 1 - (1 - 1 / n) ** cfg.batch  # the chance that a batch holds a given label
+        return cfg.ema ** share
+
     def update_ema(self) -> None:
+        decay = self.ema_decay()
         with torch.no_grad():
             for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
-                pe.lerp_(p, 1 - self.cfg.ema)
+                pe.lerp_(p, 1 - decay)
             for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
                 be.copy_(b)
 
