@@ -311,7 +311,7 @@ class Trainer:
         when a self-training round starts and on the learning rate, or one rank leaves while another waits for it."""
         if self.world == 1:
             return elapsed
-        t = torch.tensor([elapsed], dtype=torch.float64)
+        t = torch.tensor([elapsed], dtype=torch.float64, device=self.device)  # NCCL reduces CUDA tensors only
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return float(t.item())
 
@@ -321,7 +321,7 @@ class Trainer:
             self.writer.close()
             self.writer = None
         if self.world > 1 and dist.is_initialized():
-            dist.barrier()
+            wait_for_peers()
             dist.destroy_process_group()
 
     def _progress(self, budget: float) -> float:
