@@ -44,8 +44,6 @@ class TrainConfig:
     ema: float = 0.99
     ema_per_label: bool = True         # multi-style: the EMA horizon counts each label's own updates (12-min
                                        # six-label proxy: 0.294/0.320 -> 0.285/0.293 ΔE on two stocks)
-    lut_lr_per_label: bool = True      # multi-style: the LUT rate times sqrt(share of batches holding a label)
-                                       # (12-min six-label proxy: 0.325/0.319 -> 0.313/0.310 ΔE on two stocks)
     seed: int = 0
     device: str = "cpu"
     log_every: int = 25
