@@ -23,7 +23,7 @@ from cgan_paired import to_t
 from protocol import STOCKS, mean_delta_e, photos, renders, split
 from retrogan.film import lut as L
 from retrogan.transfer.model import bundled_model_dir, load_model
-from retrogan.transfer.recognise import BANK, SIDE, _squares, load_bank, recognise_look
+from retrogan.transfer.recognise import BANK, load_bank, recognise_look
 
 TAUS = (0.1, 0.2, 0.4, 0.8)
 
@@ -63,14 +63,11 @@ def main() -> None:
         preds = [L.trilinear(s[None], lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for s in test_src]
         return mean_delta_e(preds, truth)
 
-    src = _squares([to_t(imgs[i]) for i in raw], SIDE)
-    codes = torch.stack([encoder(L.trilinear(src, c).clamp(0, 1)).mean(0) for c in cands])
     results = {}
     for stock, f in STOCKS.items():
         tg = renders(f)
         truth = [tg[i][::4, ::4] for i in te]
-        target = encoder(_squares([to_t(tg[i]) for i in sty], SIDE)).mean(0)
-        d = (codes - target).pow(2).sum(1)  # the recogniser's code distances, for their rank correlation
+        found = recognise_look(encoder, names, luts, [to_t(imgs[i]) for i in raw], [to_t(tg[i]) for i in sty])
         true = torch.tensor([test_de(c, truth) for c in cands])
         oracle = {tau: test_de(mixture(torch.softmax(-true / (tau * true.min()), 0), cands), truth) for tau in TAUS}
         best_tau = min(oracle, key=oracle.get)
@@ -78,14 +75,13 @@ def main() -> None:
             w = convex_fit(cands, [to_t(imgs[i][::8, ::8]) for i in tr], [to_t(tg[i][::8, ::8]) for i in tr])
         results[stock] = {
             "identity": float(true[0]),
-            "recognised": test_de(recognise_look(encoder, names, luts, [to_t(imgs[i]) for i in raw],
-                                                 [to_t(tg[i]) for i in sty]).lut, truth),
+            "recognised": test_de(found.lut, truth),
             "best single look": float(true.min()),
             "oracle softmax": oracle[best_tau],
             "best convex mixture": test_de(mixture(w, cands), truth),
             "_best_look": (["none"] + names)[int(true.argmin())],
             "_oracle_tau": best_tau,
-            "_spearman_code_vs_true": float(spearmanr(d.numpy(), true.numpy()).correlation),
+            "_spearman_code_vs_true": float(spearmanr(found.distances.numpy(), true.numpy()).correlation),
         }
         print(stock, {k: (round(v, 3) if isinstance(v, float) else v) for k, v in results[stock].items()}, flush=True)
     systems = [k for k in next(iter(results.values())) if not k.startswith("_")]

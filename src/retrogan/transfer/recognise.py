@@ -58,6 +58,7 @@ class Recognised:
     lut: torch.Tensor                               # (3, N, N, N): the weighted mixture of catalogue looks
     weights: list[tuple[str, float]] = field(default_factory=list)  # (look, weight), largest first
     distance: float = 0.0                           # the nearest look's distance in code space
+    distances: torch.Tensor | None = None           # every candidate's ("none" first, then the catalogue's order)
 
     def summary(self, top: int = 3) -> str:
         return ", ".join(f"{n} {w:.0%}" for n, w in self.weights[:top])
@@ -86,4 +87,4 @@ def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[
     w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
     lut = (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
     order = torch.argsort(w, descending=True).tolist()
-    return Recognised(lut, [(labels[i], float(w[i])) for i in order], float(d.min()))
+    return Recognised(lut, [(labels[i], float(w[i])) for i in order], float(d.min()), d)
