@@ -2,6 +2,8 @@
 with the per-stock models of cgan_paired.py (same 20/14 split).
 
     .venv/bin/python benchmarks/cgan_multi.py --minutes 12
+    .venv/bin/python benchmarks/cgan_multi.py --steps 6928   # a step budget: comparable across days (the shared
+                                                             # machine's speed moves wall-time results)
 """
 from __future__ import annotations
 
@@ -22,7 +24,11 @@ from retrogan.train.trainer import Trainer
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=12.0)
+    ap.add_argument("--steps", type=int, default=None, help="a step budget instead of --minutes")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                    help="override a TrainConfig field (an A/B run), e.g. --set lut_lr_per_label=false")
+    ap.add_argument("--name", default="cgan_multi", help="results file name")
     args = ap.parse_args()
     names, imgs = photos()
     tr, te = split()
@@ -31,8 +37,10 @@ def main() -> None:
     for lab, stock in enumerate(labels):
         tg = renders(STOCKS[stock])
         pairs += [Pair(f"{names[i]}_{lab}", to_t(imgs[i]), to_t(tg[i]), lab) for i in tr]
-    cfg = TrainConfig(labels=labels, steps=10 ** 6, minutes=args.minutes, seed=args.seed, checkpoint_every=10 ** 9,
-                      checkpoint_seconds=10 ** 9)
+    cfg = TrainConfig(labels=labels, steps=args.steps or 10 ** 6,
+                      minutes=None if args.steps else args.minutes, seed=args.seed, checkpoint_every=10 ** 9,
+                      checkpoint_seconds=10 ** 9,
+                      **{k: json.loads(v) for k, v in (item.split("=", 1) for item in args.set)})
     trainer = Trainer(cfg, RESULTS / "tmp" / "multi", pairs=pairs, log=lambda m: None)
     trainer.fit()
     per_stock = {}
@@ -47,11 +55,13 @@ def main() -> None:
         per_stock[stock] = {"multi": de, "single": ref}
         rows.append([stock, f"{de:.3f}", f"{ref:.3f}" if ref else "-", f"{(de / ref - 1) * 100:+.0f}%" if ref else "-"])
         print(stock, per_stock[stock])
-    md = (f"One fast cGAN, six labels, {args.minutes:g} min ({trainer.step_num} steps), against six per-stock models "
+    budget = f"{args.steps} steps" if args.steps else f"{args.minutes:g} min ({trainer.step_num} steps)"
+    overrides = f" (config: {', '.join(args.set)})" if args.set else ""
+    md = (f"One fast cGAN, six labels{overrides}, {budget} in {trainer.elapsed / 60:.1f} min, against six per-stock models "
           "(cgan_paired.md). Mean CIEDE2000 on the 14 held-out photos.\n\n"
           + markdown_table(["stock", "multi-style", "per-stock", "difference"], rows))
     print(md)
-    save("cgan_multi", {"machine": machine(), "minutes": args.minutes, "steps": trainer.step_num,
+    save(args.name, {"machine": machine(), "overrides": args.set, "minutes": trainer.elapsed / 60, "steps": trainer.step_num,
                         "results": per_stock}, md)
 
 

@@ -139,6 +139,32 @@ def test_multi_style_ema_spans_each_labels_own_updates(tmp_path, photo_rgb):
     assert off.ema_decay() == one.ema_decay() == 0.99
 
 
+def test_multi_style_lut_rate_follows_the_share_of_batches_holding_a_label(tmp_path, photo_rgb):
+    labels = [f"l{i}" for i in range(6)]
+    pairs = make_pairs(photo_rgb, n=1, labels=tuple(range(6)))
+    t = Trainer(config(tmp_path, labels=labels, batch=4, lr_lut=0.01, lr_decay=False), tmp_path / "m", pairs=pairs,
+                log=lambda m: None)
+    rate = 0.01 * (1 - (5 / 6) ** 4) ** 0.5
+    assert t.opt_g.param_groups[1]["lr"] == pytest.approx(rate)
+    t.fit()  # the schedule keeps the scaled rate
+    assert t.opt_g.param_groups[1]["lr"] == pytest.approx(rate)
+    off = Trainer(config(tmp_path, labels=labels, lr_lut=0.01, lut_lr_per_label=False), tmp_path / "o", pairs=pairs,
+                  log=lambda m: None)
+    one = Trainer(config(tmp_path, lr_lut=0.01), tmp_path / "s", pairs=make_pairs(photo_rgb), log=lambda m: None)
+    assert off.opt_g.param_groups[1]["lr"] == one.opt_g.param_groups[1]["lr"] == 0.01
+
+
+def test_a_config_saved_before_a_setting_resumes_as_it_trained():
+    saved = json.loads(TrainConfig(labels=["a", "b"]).to_json())
+    assert TrainConfig.from_dict(saved) == TrainConfig(labels=["a", "b"])  # round trip
+    del saved["lut_lr_per_label"], saved["ema_per_label"]  # written before these settings existed
+    old = TrainConfig.from_dict(saved)
+    assert not old.lut_lr_per_label and not old.ema_per_label
+    assert TrainConfig().lut_lr_per_label and TrainConfig().ema_per_label  # new runs get them
+    with pytest.raises(ValueError, match="unknown training settings: bogus"):
+        TrainConfig.from_dict({**saved, "bogus": 1})
+
+
 def _write_pairs(folder: Path, photo_rgb, n=3, drop_target=None):
     (folder / "inputs").mkdir(parents=True)
     (folder / "targets").mkdir()

@@ -44,6 +44,8 @@ class TrainConfig:
     ema: float = 0.99
     ema_per_label: bool = True         # multi-style: the EMA horizon counts each label's own updates (12-min
                                        # six-label proxy: 0.294/0.320 -> 0.285/0.293 ΔE on two stocks)
+    lut_lr_per_label: bool = True      # multi-style: the LUT rate times sqrt(share of batches holding a label)
+                                       # (cgan_multi.py --steps 6928, A/B on one day: mean 0.293 vs 0.314 ΔE)
     seed: int = 0
     device: str = "cpu"
     log_every: int = 25
@@ -58,8 +60,14 @@ class TrainConfig:
 
     @staticmethod
     def from_dict(d: dict) -> "TrainConfig":
+        """A saved config (a resumed run). Settings added after it was written take the value the run trained
+        with, not today's default."""
         known = {f.name for f in fields(TrainConfig)}
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return TrainConfig(**d)
+        return TrainConfig(**{**BEFORE_THE_SETTING, **d})
+
+
+# what a run behaved like before each of these settings existed (their defaults changed that behaviour)
+BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False}

@@ -92,7 +92,7 @@ class Trainer:
         lut_ids = {id(p) for p in lut_params}
         groups = [{"params": [p for p in self.G.parameters() if id(p) not in lut_ids], "lr": cfg.lr_g}]
         if lut_params:  # LUT entries are colours: they move at their own rate
-            groups.append({"params": lut_params, "lr": cfg.lr_lut})
+            groups.append({"params": lut_params, "lr": self.lut_lr()})
         self.opt_g = torch.optim.Adam(groups, betas=(0.5, 0.99))
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=(0.5, 0.99))
         self.d_loss, self.g_loss = LS.GAN_LOSSES[cfg.gan_loss]
@@ -259,14 +259,22 @@ class Trainer:
         logs.update(g_adv=loss_adv.item(), g=loss_g.item(), reg=reg.item())
         return logs
 
+    def label_share(self) -> float:
+        """The chance that a batch holds a given label (1 with one label)."""
+        return 1 - (1 - 1 / len(self.cfg.labels)) ** self.cfg.batch
+
     def ema_decay(self) -> float:
         """The EMA's decay per step. With several labels each label's own entries move only in the steps that
         hold it, so the horizon is stretched to span as many of *its* updates as a one-label run's."""
-        cfg, n = self.cfg, len(self.cfg.labels)
-        if n == 1 or not cfg.ema_per_label:
-            return cfg.ema
-        share = 1 - (1 - 1 / n) ** cfg.batch  # the chance that a batch holds a given label
-        return cfg.ema ** share
+        cfg = self.cfg
+        return cfg.ema ** self.label_share() if cfg.ema_per_label else cfg.ema
+
+    def lut_lr(self) -> float:
+        """The styles' LUT learning rate. With several labels a label's LUT is updated from fewer samples per
+        step (about one of a batch of four among six labels), so its steps are noisier: the rate is scaled by the
+        square root of the label's share of batches."""
+        cfg = self.cfg
+        return cfg.lr_lut * self.label_share() ** 0.5 if cfg.lut_lr_per_label else cfg.lr_lut
 
     def update_ema(self) -> None:
         decay = self.ema_decay()
@@ -338,7 +346,7 @@ class Trainer:
         """Linear decay to 10% over the run: the LUT entries settle instead of jittering at the end."""
         done = self._progress(budget)
         scale = 1.0 - 0.9 * min(1.0, done) if self.cfg.lr_decay else 1.0
-        base = [self.cfg.lr_g, self.cfg.lr_lut]
+        base = [self.cfg.lr_g, self.lut_lr()]
         for group, lr in zip(self.opt_g.param_groups, base):
             group["lr"] = lr * scale
         for group in self.opt_d.param_groups:
