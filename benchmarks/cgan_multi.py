@@ -57,12 +57,12 @@ def main() -> None:
         print(stock, per_stock[stock])
     budget = f"{args.steps} steps" if args.steps else f"{args.minutes:g} min ({trainer.step_num} steps)"
     overrides = f" (config: {', '.join(args.set)})" if args.set else ""
-    md = (f"One fast cGAN, six labels{overrides}, {budget} in {trainer.elapsed / 60:.1f} min, against six per-stock models "
-          "(cgan_paired.md). Mean CIEDE2000 on the 14 held-out photos.\n\n"
+    md = (f"One fast cGAN, six labels{overrides}, {budget} in {trainer.elapsed / 60:.1f} min, against six per-stock "
+          "models (cgan_paired.md). Mean CIEDE2000 on the 14 held-out photos.\n\n"
           + markdown_table(["stock", "multi-style", "per-stock", "difference"], rows))
     print(md)
-    save(args.name, {"machine": machine(), "overrides": args.set, "minutes": trainer.elapsed / 60, "steps": trainer.step_num,
-                        "results": per_stock}, md)
+    save(args.name, {"machine": machine(), "overrides": args.set, "minutes": trainer.elapsed / 60,
+                     "steps": trainer.step_num, "results": per_stock}, md)
 
 
 if __name__ == "__main__":

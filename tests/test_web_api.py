@@ -152,8 +152,8 @@ def test_gate_refuses_beyond_its_queue_and_times_out():
         gate.run(time.sleep, 0, timeout=0.2)  # waits behind the blocked render, then gives up
     assert e.value.status == 504
     release.set()
-    deadline = time.time() + 10  # the blocked render's thread finishes when the scheduler gets to it (a loaded
-    while gate.pending and time.time() < deadline:  # CI machine: a fixed 0.1 s sleep raced it)
+    deadline = time.time() + 10  # the blocked render's thread finishes when the scheduler gets to it (on a loaded
+    while gate.pending and time.time() < deadline:  # CI machine a fixed 0.1 s sleep could race it)
         time.sleep(0.02)
     assert gate.pending == 0  # the timed-out render was dropped from the queue, the blocked one finished
     gate.shutdown()
