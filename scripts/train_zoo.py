@@ -2,7 +2,7 @@
 project's own `retrogan train paired` on the 20 training photos of the development split, each rendered through
 the look; then the fidelity on the 14 photos it never saw, the model cards (docs/looks/) and the gallery.
 
-    python scripts/train_zoo.py [--minutes 30]           # writes src/retrogan/data/zoo/ and docs/looks/
+    python scripts/train_zoo.py [--minutes 30] [--steps N]   # writes src/retrogan/data/zoo/ and docs/looks/
 
 Looks come from the RawTherapee Film Simulation LUTs (CC BY-SA 4.0, see CREDITS.md) and the film renderer's era
 presets. The dev stocks of the benchmarks are left out (they are bundled as LUT looks already).
@@ -79,6 +79,8 @@ def _preset_no_border(name: str):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--steps", type=int, default=1_000_000, help="a step budget (compare runs by steps: the machine's "
+                    "speed varies from day to day); training stops at whichever budget ends first")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "retrogan" / "data" / "zoo")
     ap.add_argument("--work", type=Path, default=Path("/tmp/retrogan-zoo-data"))
     ap.add_argument("--skip-train", action="store_true", help="only evaluate and write cards (a trained zoo)")
@@ -100,7 +102,7 @@ def main() -> None:
                 Image.fromarray(u8[i]).save(args.work / name / "inputs" / f"{names[i]}.png")
                 Image.fromarray(render_target(kind, source, u8[i], i)).save(args.work / name / "targets" / f"{names[i]}.png")
         command = [sys.executable, "-m", "retrogan", "train", "paired", "-o", str(args.out), "--minutes",
-                   str(args.minutes), "--steps", "1000000", "--overwrite", "--quiet"]
+                   str(args.minutes), "--steps", str(args.steps), "--overwrite", "--quiet"]
         for name, *_ in ZOO:
             command += ["--data", f"{args.work / name}:{name}"]
         t = time.perf_counter()
@@ -138,7 +140,7 @@ def evaluate_and_document(out: Path, names, u8, train_idx, test_idx, train_s, co
         print(f"{name}: ΔE {np.mean(ours):.2f} (identity {np.mean(ident):.2f})")
     meta = {"signature": SIGNATURE, "looks": records, "train_seconds": round(train_s), "command": command,
             "train_photos": [names[i] for i in train_idx], "test_photos": [names[i] for i in test_idx],
-            "steps": info.get("train", {}).get("steps_done")}
+            "steps": info.get("step")}
     (out / "zoo.json").write_text(json.dumps(meta, indent=2) + "\n")
     write_cards(records, meta)
     gallery(gan, u8, test_idx)
@@ -151,10 +153,20 @@ def _preset_credit(preset: str) -> str:
     return f" (colour from {stock}, {RT})" if stock else " (parametric)"
 
 
+def zoo_command(command: list[str]) -> str:
+    """The train_zoo.py line that reproduces a zoo, from the training command it ran."""
+    def arg(name: str) -> str | None:
+        return command[command.index(name) + 1] if name in command else None
+
+    cmd = f"python scripts/train_zoo.py --minutes {arg('--minutes')}"
+    steps = arg("--steps")
+    return cmd + (f" --steps {steps}" if steps and steps != "1000000" else "")
+
+
 def write_cards(records: list[dict], meta: dict) -> None:
     docs = ROOT / "docs" / "looks"
     docs.mkdir(parents=True, exist_ok=True)
-    cmd = "python scripts/train_zoo.py --minutes " + str(meta["command"][meta["command"].index("--minutes") + 1])
+    cmd = zoo_command(meta["command"])
     rows = []
     for r in records:
         (docs / f"{r['name']}.md").write_text(
