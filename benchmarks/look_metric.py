@@ -1,0 +1,156 @@
+"""A learned look metric for unpaired recognition: does reading looks in ΔE units beat the encoder's code distance?
+
+The shipped recogniser (``transfer.recognise``) weights the catalogue looks by the transfer encoder's code distance
+between renders of the modern photos and the style photos. The encoder was trained to drive the generator, not to
+measure how far apart two looks are. Here a small head on the encoder's frozen descriptions (backbone feature
+means/spreads and colour statistics) is trained so that the distance between the mean embeddings of two *disjoint*
+sets of photos, each in a look, equals the mean CIE76 distance between the two looks on the same pixels:
+scene-invariant by construction, in ΔE units. Training data: the 40 catalogue looks, "none" and ``--sampled``
+looks drawn from the transfer model's own family (``LookBank``) on the 20 training photos of the split; the dev
+stocks and the test photos are never seen. Recognition: ``softmax(-(d - min d) / s)`` over the 41 candidates.
+
+Scored like benchmarks/unpaired_ceiling.py (mean CIEDE2000 on the 14 test photos at quarter resolution), on the
+unpaired task's split (A: photos 1-10 raw, 11-20 rendered) and with the halves swapped (B), against the shipped
+recogniser on the same inputs.
+
+    .venv/bin/python benchmarks/look_metric.py [--steps 20000] [--sampled 200]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from _common import machine, markdown_table, save
+from cgan_paired import to_t
+from protocol import STOCKS, mean_delta_e, photos, renders, split
+from retrogan.film import lut as L
+from retrogan.metrics import srgb_to_lab
+from retrogan.transfer.bank import LookBank
+from retrogan.transfer.model import bundled_model_dir, load_model
+from retrogan.transfer.recognise import BANK, SIDE, _squares, load_bank, recognise_look
+
+SCALES = (0.5, 1.0, 2.0)  # softmax temperature in ΔE units
+
+
+def look_distances(looks: torch.Tensor, src: torch.Tensor) -> torch.Tensor:
+    """(K, K) mean CIE76 distance between every two looks on the pixels of ``src`` (64 px squares)."""
+    px = torch.cat(list(F.interpolate(src, size=(64, 64), mode="area").flatten(2)), 1)  # (3, n*4096)
+    labs = torch.stack([torch.from_numpy(srgb_to_lab(L.trilinear(px[None, :, None], lut)[0, :, 0].clamp(0, 1)
+                                                     .T.contiguous().numpy()[None])[0]) for lut in looks])
+    return torch.stack([(labs - labs[a][None]).norm(dim=2).mean(1) for a in range(len(looks))])
+
+
+def head(dim: int) -> nn.Module:
+    return nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 256), nn.LeakyReLU(0.2), nn.Linear(256, 256),
+                         nn.LeakyReLU(0.2), nn.Linear(256, 64))
+
+
+def train_head(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int], val_ids: list[int], steps: int,
+               seed: int, log) -> nn.Module:
+    """Pairs of looks seen through disjoint halves of the photos: a quarter the same look (distance 0: scene
+    invariance), nearly half one of its 20 nearest looks, the rest any look; loss (d - t)^2 / (t + 1)."""
+    torch.manual_seed(seed)
+    k, p, dim = desc.shape
+    net = head(dim)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, weight_decay=1e-4)
+    near = torch.argsort(target, 1)[:, 1:21]
+
+    def batch(ids: torch.Tensor, b: int = 64):
+        a = ids[torch.randint(len(ids), (b,))]
+        r = torch.rand(b)
+        other = torch.where(r < 0.25, a, ids[torch.randint(len(ids), (b,))])
+        nb = near[a, torch.randint(20, (b,))]
+        other = torch.where((r >= 0.25) & (r < 0.7) & torch.isin(nb, ids), nb, other)
+        perm = torch.stack([torch.randperm(p) for _ in range(b)])
+        return a, other, perm[:, : p // 2], perm[:, p // 2:]
+
+    def loss_of(a, b, i1, i2):
+        d = (net(desc[a[:, None], i1]).mean(1) - net(desc[b[:, None], i2]).mean(1)).norm(dim=1)
+        t = target[a, b]
+        return (((d - t) ** 2) / (t + 1)).mean()
+
+    tid, vid = torch.tensor(train_ids), torch.tensor(val_ids)
+    for s in range(steps + 1):
+        for g in opt.param_groups:
+            g["lr"] = 1e-3 * (1 - 0.9 * s / steps)
+        loss = loss_of(*batch(tid))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if s % 2500 == 0:
+            with torch.no_grad():
+                val = float(np.mean([float(loss_of(*batch(vid))) for _ in range(20)]))
+            log(f"step {s}: train {float(loss):.3f}, held-out looks {val:.3f}")
+    return net.eval()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--sampled", type=int, default=200, help="looks drawn from the LookBank besides the catalogue")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    folder = bundled_model_dir()
+    names, luts = load_bank(folder / BANK)
+    encoder = load_model(folder).encoder
+    _, imgs = photos()
+    tr, te = split()
+    rng = np.random.default_rng(args.seed + 1)
+    bank = LookBank(luts)
+    looks = torch.cat([L.identity(luts.shape[-1])[None], luts] + [bank.sample(rng)[None] for _ in range(args.sampled)])
+    cands = looks[:41]
+    with torch.no_grad():
+        src = _squares([to_t(imgs[i]) for i in tr], SIDE)
+        desc = torch.stack([encoder.describe(L.trilinear(src, lut).clamp(0, 1)) for lut in looks])  # (K, 20, D)
+        target = look_distances(looks, src)
+    print(f"descriptions and distances of {len(looks)} looks: {time.perf_counter() - t0:.0f} s", flush=True)
+    held = list(range(len(looks) - len(looks) // 5, len(looks)))  # the last fifth of the sampled looks
+    net = train_head(desc, target, [i for i in range(len(looks)) if i not in held], held, args.steps, args.seed,
+                     lambda m: print(m, flush=True))
+    train_s = time.perf_counter() - t0
+    test_src = [to_t(imgs[i][::4, ::4]) for i in te]
+
+    def test_de(lut: torch.Tensor, truth) -> float:
+        preds = [L.trilinear(s[None], lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for s in test_src]
+        return mean_delta_e(preds, truth)
+
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    halves = {"A": (list(range(10)), list(range(10, 20))), "B (halves swapped)": (list(range(10, 20)), list(range(10)))}
+    with torch.no_grad():
+        for name, (raw, sty) in halves.items():
+            codes = net(desc[:41][:, raw]).mean(1)
+            for stock, f in STOCKS.items():
+                tg = renders(f)
+                truth = [tg[i][::4, ::4] for i in te]
+                style = [to_t(tg[tr[i]]) for i in sty]
+                d = (codes - net(encoder.describe(_squares(style, SIDE))).mean(0)).norm(dim=1)
+                shipped = recognise_look(encoder, names, luts, [to_t(imgs[tr[i]]) for i in raw], style)
+                row = {"shipped recogniser": test_de(shipped.lut, truth)}
+                for s in SCALES:
+                    w = torch.softmax(-(d - d.min()) / s, 0)
+                    row[f"learned metric, s {s}"] = test_de((w.view(-1, 1, 1, 1, 1) * cands).sum(0), truth)
+                results.setdefault(name, {})[stock] = row
+                print(name, stock, {k: round(v, 2) for k, v in row.items()}, flush=True)
+    systems = list(next(iter(next(iter(results.values())).values())))
+    rows = []
+    for name, per in results.items():
+        for s in systems:
+            vals = [per[st][s] for st in STOCKS]
+            rows.append([name, s] + [f"{v:.2f}" for v in vals] + [f"{np.mean(vals):.2f}"])
+    md = (f"`python benchmarks/look_metric.py --steps {args.steps} --sampled {args.sampled}` ({train_s / 60:.0f} min "
+          f"to describe and train): unpaired recognition over the catalogue (41 candidates, no dev stock) with the "
+          "encoder's code distance (shipped) or a learned look metric (ΔE units). Mean CIEDE2000 on the 14 test "
+          "photos at quarter resolution.\n\n" + markdown_table(["halves", "recogniser"] + list(STOCKS) + ["mean"], rows)
+          + "\n")
+    print(md)
+    save("look_metric", {"machine": machine(), "args": vars(args), "train_s": train_s, "results": results}, md)
+
+
+if __name__ == "__main__":
+    main()
