@@ -85,7 +85,7 @@ def train_head(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int], v
         if s % 2500 == 0:
             with torch.no_grad():
                 val = float(np.mean([float(loss_of(*batch(vid))) for _ in range(20)]))
-            log(f"step {s}: train {float(loss):.3f}, held-out looks {val:.3f}")
+            log(f"step {s}: train {loss.item():.3f}, held-out looks {val:.3f}")
     return net.eval()
 
 
