@@ -179,7 +179,7 @@ def train_pix2pix(inputs: list[torch.Tensor], targets: list[torch.Tensor], secon
     bce = nn.BCEWithLogitsLoss()
     g.train(), d.train()
     steps, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
+    while steps == 0 or time.perf_counter() - t0 < seconds:  # at least one step, however loaded the machine
         i = rng.randrange(len(inputs))
         x, y = (t[None] for t in random_crop_pair([inputs[i], targets[i]], crop, rng))
         fake = g(x)
@@ -231,7 +231,7 @@ def train_cyclegan(domain_a: list[torch.Tensor], domain_b: list[torch.Tensor], s
         return F.mse_loss(logit, torch.full_like(logit, 1.0 if real else 0.0))
 
     steps, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
+    while steps == 0 or time.perf_counter() - t0 < seconds:  # at least one step, however loaded the machine
         a = random_crop_pair([domain_a[rng.randrange(len(domain_a))]], crop, rng)[0][None]
         b = random_crop_pair([domain_b[rng.randrange(len(domain_b))]], crop, rng)[0][None]
         fake_b, fake_a = g_ab(a), g_ba(b)
