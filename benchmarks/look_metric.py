@@ -34,6 +34,7 @@ from retrogan.metrics import srgb_to_lab
 from retrogan.transfer.bank import LookBank
 from retrogan.transfer.model import bundled_model_dir, load_model
 from retrogan.transfer.recognise import BANK, SIDE, _squares, load_bank, recognise_look
+from unpaired_ceiling import mixture
 
 SCALES = (0.5, 1.0, 2.0)  # softmax temperature in ΔE units
 
@@ -56,7 +57,7 @@ def train_head(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int], v
     """Pairs of looks seen through disjoint halves of the photos: a quarter the same look (distance 0: scene
     invariance), nearly half one of its 20 nearest looks, the rest any look; loss (d - t)^2 / (t + 1)."""
     torch.manual_seed(seed)
-    k, p, dim = desc.shape
+    _, p, dim = desc.shape
     net = head(dim)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, weight_decay=1e-4)
     near = torch.argsort(target, 1)[:, 1:21]
@@ -105,7 +106,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed + 1)
     bank = LookBank(luts)
     looks = torch.cat([L.identity(luts.shape[-1])[None], luts] + [bank.sample(rng)[None] for _ in range(args.sampled)])
-    cands = looks[:41]
+    cands = looks[:len(luts) + 1]  # "none" and the catalogue: the candidates
     with torch.no_grad():
         src = _squares([to_t(imgs[i]) for i in tr], SIDE)
         desc = torch.stack([encoder.describe(L.trilinear(src, lut).clamp(0, 1)) for lut in looks])  # (K, 20, D)
@@ -121,22 +122,24 @@ def main() -> None:
         preds = [L.trilinear(s[None], lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for s in test_src]
         return mean_delta_e(preds, truth)
 
+    def learned(d: torch.Tensor, truth) -> dict[str, float]:
+        return {f"learned metric, s {s}": test_de(mixture(torch.softmax(-(d - d.min()) / s, 0), cands), truth)
+                for s in SCALES}
+
     results: dict[str, dict[str, dict[str, float]]] = {}
     halves = {"unpaired, A": (list(range(10)), list(range(10, 20))),
               "unpaired, B (halves swapped)": (list(range(10, 20)), list(range(10)))}
     with torch.no_grad():
         for name, (raw, sty) in halves.items():
-            codes = net(desc[:41][:, raw]).mean(1)
+            codes = net(desc[:len(cands)][:, raw]).mean(1)
             for stock, f in STOCKS.items():
                 tg = renders(f)
                 truth = [tg[i][::4, ::4] for i in te]
                 style = [to_t(tg[tr[i]]) for i in sty]
                 d = (codes - net(encoder.describe(_squares(style, SIDE))).mean(0)).norm(dim=1)
                 shipped = recognise_look(encoder, names, luts, [to_t(imgs[tr[i]]) for i in raw], style)
-                row = {"identity": test_de(cands[0], truth), "shipped recogniser": test_de(shipped.lut, truth)}
-                for s in SCALES:
-                    w = torch.softmax(-(d - d.min()) / s, 0)
-                    row[f"learned metric, s {s}"] = test_de((w.view(-1, 1, 1, 1, 1) * cands).sum(0), truth)
+                row = {"identity": test_de(cands[0], truth), "shipped recogniser": test_de(shipped.lut, truth),
+                       **learned(d, truth)}
                 results.setdefault(name, {})[stock] = row
                 print(name, stock, {k: round(v, 2) for k, v in row.items()}, flush=True)
         # the ST-GAN's one-reference task: each of the first five training photos in turn as the only style photo,
@@ -153,11 +156,8 @@ def main() -> None:
                 style = [to_t(tg[r])]
                 d = (codes - net(encoder.describe(_squares(style, SIDE))).mean(0)).norm(dim=1)
                 shipped = recognise_look(encoder, names, luts, sources, style)
-                rows_.setdefault("shipped recogniser", []).append(test_de(shipped.lut, truth))
-                for s in SCALES:
-                    w = torch.softmax(-(d - d.min()) / s, 0)
-                    rows_.setdefault(f"learned metric, s {s}", []).append(
-                        test_de((w.view(-1, 1, 1, 1, 1) * cands).sum(0), truth))
+                for key, value in {"shipped recogniser": test_de(shipped.lut, truth), **learned(d, truth)}.items():
+                    rows_.setdefault(key, []).append(value)
             results.setdefault(name, {})[stock] = {k: float(np.mean(v)) for k, v in rows_.items()}
             print(name, stock, {k: round(v, 2) for k, v in results[name][stock].items()}, flush=True)
     systems = list(next(iter(next(iter(results.values())).values())))
