@@ -65,6 +65,30 @@ def fitted(model, ref: np.ndarray, tests: list[np.ndarray], seconds: float) -> l
 
 
 @torch.no_grad()
+def recognised(model, catalogue, ref: np.ndarray, tests: list[np.ndarray]) -> list[np.ndarray]:
+    """``retrogan transfer --recognise``: the catalogue mixture read by the learned metric on the photos to
+    transform (their 256 px thumbnails, no truth), rendered as a LUT at full size."""
+    from retrogan.film import lut as L
+    from retrogan.looks.reference import RECOGNISE_TAU
+    from retrogan.transfer.recognise import recognise_look
+
+    names, luts, metric = catalogue
+    found = recognise_look(model.encoder, names, luts, [tensor(t, 256) for t in tests], [tensor(ref, 256)],
+                           tau=RECOGNISE_TAU, metric=metric)
+    return [L.trilinear(tensor(t)[None], found.lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for t in tests]
+
+
+def load_catalogue(folder: Path | None):
+    """The look catalogue and learned metric beside a saved model (None when the folder has neither)."""
+    from retrogan.transfer.metric import METRIC, load_metric
+    from retrogan.transfer.recognise import BANK, load_bank
+
+    if folder is None or not (folder / BANK).exists() or not (folder / METRIC).exists():
+        return None
+    return (*load_bank(folder / BANK), load_metric(folder / METRIC))
+
+
+@torch.no_grad()
 def transfer(model, ref: np.ndarray, tests: list[np.ndarray]) -> list[np.ndarray]:
     code = model.code(tensor(ref, 256)[None])
     out = []
@@ -122,6 +146,7 @@ def main() -> None:
 
     tests = [imgs[i] for i in test_idx]
     bank_tables = bank.luts
+    catalogue = load_catalogue(args.load)
     rows, payload = [], {}
     for stock, file in STOCKS.items():
         truth_all = renders(file)
@@ -149,16 +174,21 @@ def main() -> None:
             preds = transfer(model, ref, tests)
             ff_times.append(time.perf_counter() - t)
             scores["ST-GAN feed-forward"].append(mean_delta_e(preds, truths))
+            if catalogue:
+                scores.setdefault("recognised (--recognise)", []).append(
+                    mean_delta_e(recognised(model, catalogue, ref, tests), truths))
             if args.fit_seconds and r == train_idx[0]:  # the fit is slow: scored on the first reference only
                 scores.setdefault("ST-GAN feed-forward, first ref", []).append(scores["ST-GAN feed-forward"][-1])
                 scores.setdefault("ST-GAN fit", []).append(mean_delta_e(fitted(model, ref, tests, args.fit_seconds),
                                                                        truths))
         payload[stock] = {k: v for k, v in scores.items()}
         print(stock, {k: round(float(np.mean(v)), 2) for k, v in scores.items()})
-        rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k == "ST-GAN feed-forward" else f"{np.mean(v):.2f}"
+        rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k in ("ST-GAN feed-forward",
+                               "recognised (--recognise)") else f"{np.mean(v):.2f}"
                                for k, v in scores.items()])
     header = ["stock", "identity", "Reinhard", "histogram matching", "nearest bank look (oracle, 256 px)",
               "ST-GAN feed-forward (mean, worst of refs)"] + (
+        ["recognised: catalogue + learned metric (mean, worst)"] if catalogue else []) + (
         ["feed-forward, first ref", f"ST-GAN fit {args.fit_seconds:g} s, first ref"] if args.fit_seconds else [])
     mean_row = ["mean"] + [f"{np.mean([np.mean(payload[s][k]) for s in STOCKS]):.2f}" for k in payload[next(iter(STOCKS))]]
     command = (f"--load {args.load}" if args.load else f"--minutes {args.minutes:g}") + (

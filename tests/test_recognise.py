@@ -16,6 +16,7 @@ from test_transfer import photo as small_photo  # noqa: E402
 from retrogan.errors import StyleError  # noqa: E402
 from retrogan.film import lut as L  # noqa: E402
 from retrogan.train.prior import prior_pairs, recognise, recogniser_dir  # noqa: E402
+from retrogan.transfer.metric import METRIC, load_metric  # noqa: E402
 from retrogan.transfer.model import load_model  # noqa: E402
 from retrogan.transfer.recognise import BANK, load_bank, recognise_look, save_bank  # noqa: E402
 
@@ -66,12 +67,19 @@ def test_bundled_catalogue_matches_the_model_it_ships_with():
                                                        "polaroid_690", "fp4"))  # the benchmark's held-out stocks
 
 
+@pytest.fixture(scope="module")
+def metric():
+    return load_metric(recogniser_dir() / METRIC)
+
+
+@pytest.mark.parametrize("learned", [False, True], ids=["code distance", "learned metric"])
 @pytest.mark.parametrize("truth", ["sepia", "cool", "none"])
-def test_recognises_the_look_of_other_scenes(encoder, truth):
+def test_recognises_the_look_of_other_scenes(encoder, metric, truth, learned):
     cat = looks()
     lut = L.identity(N) if truth == "none" else cat[truth]
     style = [L.trilinear(photo(f)[None], lut)[0] for f in OTHER]
-    found = recognise_look(encoder, list(cat), torch.stack(list(cat.values())), [photo(f) for f in MODERN], style)
+    found = recognise_look(encoder, list(cat), torch.stack(list(cat.values())), [photo(f) for f in MODERN], style,
+                           metric=metric if learned else None)
     assert found.weights[0][0] == truth, found.weights
     assert abs(sum(w for _, w in found.weights) - 1) < 1e-5
     mix = sum(w * (L.identity(N) if n == "none" else cat[n]) for n, w in found.weights)
@@ -85,6 +93,49 @@ def test_recogniser_rejects_empty_sets_and_bad_tau(encoder):
         recognise_look(encoder, list(cat), luts, [], [photo(OTHER[0])])
     with pytest.raises(ValueError, match="tau"):
         recognise_look(encoder, list(cat), luts, [photo(MODERN[0])], [photo(OTHER[0])], tau=0)
+
+
+def test_the_prior_reads_with_the_bundled_metric(encoder, metric):
+    names, luts = load_bank(recogniser_dir() / BANK)
+    sources, style = [photo(f, 96) for f in MODERN], [L.trilinear(photo(f, 96)[None], looks()["cool"])[0] for f in OTHER]
+    found = recognise(sources, style)
+    direct = recognise_look(encoder, names, luts, sources, style, metric=metric)
+    assert torch.allclose(found.distances, direct.distances) and found.weights == direct.weights
+    plain = recognise_look(encoder, names, luts, sources, style)
+    assert not torch.allclose(found.distances, plain.distances)
+
+
+def test_transfer_can_recognise_the_reference_look(tmp_path):
+    """`retrogan transfer --recognise`: the reference's look as a mixture of the catalogue's, read on the inputs."""
+    import subprocess
+    import sys
+
+    from retrogan.imaging.photo import Photo
+    from retrogan.looks.base import LutLook
+    from retrogan.looks.reference import reference_look
+
+    sepia = looks()["sepia"]
+    ref = tmp_path / "grandma.png"
+    Image.fromarray((L.trilinear(photo("chelsea.png", 160)[None], sepia)[0].permute(1, 2, 0).numpy() * 255)
+                    .round().astype(np.uint8)).save(ref)
+    modern = [(photo(f, 160).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8) for f in MODERN]
+    look = reference_look([ref], recognise=True, fit_photos=modern)
+    assert isinstance(look, LutLook) and look.name == "reference:grandma"
+    out = look.apply(Photo(modern[0])).rgb.astype(np.float32) / 255
+    truth = L.trilinear(torch.from_numpy(modern[0] / np.float32(255)).permute(2, 0, 1)[None], sepia)[0]
+    truth = truth.permute(1, 2, 0).numpy()
+    assert np.abs(out - truth).mean() < 0.7 * np.abs(modern[0] / np.float32(255) - truth).mean()  # nearer the look
+    with pytest.raises(StyleError, match="photos to transform"):
+        reference_look([ref], recognise=True)
+    with pytest.raises(StyleError, match="choose one"):
+        reference_look([ref], recognise=True, fit=True, fit_photos=modern)
+    src = tmp_path / "modern.png"
+    Image.fromarray(modern[1]).save(src)
+    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(src), "-r", str(ref), "--recognise",
+                          "-o", str(tmp_path / "out.png")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "recognised look:" in run.stderr
+    assert np.asarray(Image.open(tmp_path / "out.png")).shape == modern[1].shape
 
 
 def test_missing_catalogue_is_named(tmp_path):
@@ -109,9 +160,10 @@ def test_unpaired_training_starts_from_the_recognised_look(tmp_path):
     # the generator starts at the recognised look (its style LUT), before any step
     start = t.stylize_tensor(sources[0], 0)
     assert (start - t.pairs[0].target).abs().mean() < 0.01
-    # a sepia style folder: the pseudo-targets are near-neutral browns, far from the colourful inputs
-    chroma = lambda xs: np.mean([(x - x.mean(0, keepdim=True)).abs().mean().item() for x in xs])
-    assert chroma([p.target for p in t.pairs]) < 0.6 * chroma(sources)
+    # a sepia style folder: the pseudo-targets are much nearer the sources' sepia renders than the sources are
+    truth = [L.trilinear(x[None], sepia)[0] for x in sources]
+    gap = lambda xs: np.mean([(x - y).abs().mean().item() for x, y in zip(xs, truth)])
+    assert gap([p.target for p in t.pairs]) < 0.7 * gap(sources), (gap([p.target for p in t.pairs]), gap(sources))
     t.fit()
     info = json.loads((tmp_path / "u" / "style.json").read_text())
     assert info["recognised_look"][0][0] == t.recognised.weights[0][0]

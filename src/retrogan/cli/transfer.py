@@ -13,6 +13,9 @@ def transfer(
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder."),
     fit: bool = typer.Option(False, "--fit", help="Refine the look on these photos first (bounded time)."),
     fit_seconds: float = typer.Option(60.0, "--fit-seconds", min=1.0, help="Time budget of --fit."),
+    recognise: bool = typer.Option(False, "--recognise", help="Recognise the look among those the model was "
+                                   "trained on (a mixture of catalogue looks, read on the inputs) and render it as a "
+                                   "3D LUT, instead of the generator's code."),
     strength: float = typer.Option(1.0, "--strength", min=0.0, max=1.0),
     seed: int = typer.Option(0, "--seed"),
     model: Optional[str] = typer.Option(None, "--model", help="A transfer model folder (default: the bundled one)."),
@@ -36,11 +39,12 @@ def transfer(
 
     err = Console(stderr=True, soft_wrap=True)
     try:
-        photos = _fit_photos(inputs, recursive) if fit else None
+        photos = _fit_photos(inputs, recursive) if fit or recognise else None
         if fit and not quiet:
             err.print(f"fitting the look on {len(photos or [])} photo(s) for up to {fit_seconds:g} s", highlight=False)
         look = reference_look(reference, model_dir=model, backbone_weights=vgg_weights, fit=fit, fit_photos=photos,
-                              fit_seconds=fit_seconds)
+                              fit_seconds=fit_seconds, recognise=recognise,
+                              log=(lambda m: err.print(m, highlight=False)) if recognise and not quiet else None)
     except StyleError as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2)

@@ -1,6 +1,9 @@
 """A look read from reference photos by the transfer model (ST-GAN): ``reference_look(paths)`` checks the references,
 computes their style code (optionally ``fit``-refined) and returns a GanLook that renders any photo or video frame
-at full resolution like a trained fast style."""
+at full resolution like a trained fast style. ``recognise``: instead, the look is recognised among the looks the
+model was trained on (its catalogue, read by the learned look metric on the model's encoder, ``transfer.recognise``)
+on the photos to transform, and rendered as that mixture's 3D LUT: closer to the truth with one reference on the
+benchmark's held-out stocks (benchmarks/results/look_metric.md), but limited to mixtures of catalogue looks."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -13,10 +16,12 @@ from torch import nn
 
 from ..errors import RetroganError, StyleError
 from ..transfer.model import bundled_model_dir  # noqa: F401 (the API's name for it)
+from .base import LutLook
 from .gan import GanLook
 
 MIN_SIDE = 64
 REF_SIDE = 256
+RECOGNISE_TAU = 2.0  # one or a few references read noisily: a softer mixture than the unpaired prior's (tau 1)
 
 
 class CodedGenerator(nn.Module):
@@ -77,17 +82,25 @@ def _square(x: torch.Tensor) -> torch.Tensor:
 
 def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = None, backbone_weights=None,
                    fit: bool = False, fit_photos: list[np.ndarray] | None = None, fit_seconds: float = 60.0,
-                   log=None) -> GanLook:
+                   recognise: bool = False, log=None) -> GanLook | LutLook:
     """The look of ``refs`` (one or several photos of one look: their codes are averaged). ``fit``: refine the
-    code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves)."""
+    code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves).
+    ``recognise``: recognise the look on ``fit_photos`` (required) among the catalogue's looks (a LutLook)."""
     if not refs:
         raise StyleError("give at least one --reference photo")
+    if recognise and fit:
+        raise StyleError("--recognise and --fit are two different ways to read the look: choose one")
+    if recognise and not fit_photos:
+        raise StyleError("recognising the look needs the photos to transform (at least one readable image)")
     folder = Path(model_dir) if model_dir else bundled_model_dir()
     if not (folder / "transfer.json").exists():
         raise StyleError(f"{folder}: no transfer model (transfer.json) there")
     images = [load_reference(r) for r in refs]
     model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
     batch = torch.stack([_square(x) for x in images])
+    name = "+".join(Path(r).stem for r in refs)[:60]
+    if recognise:
+        return _recognised(folder, model, images, fit_photos, name, log)
     with torch.no_grad():
         code = model.code(batch)
     if fit:
@@ -97,5 +110,21 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
         side = FitConfig.side
         photos = torch.cat([thumbnail(p, side) for p in fit_photos]) if fit_photos else batch
         code, _ = fit_code(model, batch, photos, FitConfig(seconds=fit_seconds), log=log)
-    name = "+".join(Path(r).stem for r in refs)[:60]
     return GanLook(f"reference:{name}", CodedGenerator(model.generator, code).eval(), "fast", ["reference"])
+
+
+def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.ndarray], name: str, log) -> LutLook:
+    from ..film import lut as L
+    from ..transfer.metric import METRIC, load_metric
+    from ..transfer.recognise import BANK, load_bank, recognise_look
+    from .gan import thumbnail
+
+    if not (folder / BANK).exists():
+        raise StyleError(f"{folder}: no look catalogue ({BANK}) beside the transfer model: recognition needs one")
+    names, luts = load_bank(folder / BANK)
+    metric = load_metric(folder / METRIC) if (folder / METRIC).exists() else None
+    sources = [thumbnail(p, REF_SIDE)[0] for p in photos]
+    found = recognise_look(model.encoder, names, luts, sources, refs, tau=RECOGNISE_TAU, metric=metric)
+    if log:
+        log(f"recognised look: {found.summary()}")
+    return LutLook(f"reference:{name}", L.to_table(found.lut))

@@ -9,6 +9,7 @@ import torch
 
 from ..errors import StyleError
 from ..film import lut as L
+from ..transfer.metric import METRIC, load_metric
 from ..transfer.recognise import BANK, Recognised, load_bank, recognise_look
 from .data import Pair
 
@@ -29,7 +30,8 @@ def recognise(sources: list[torch.Tensor], style: list[torch.Tensor], tau: float
                          f"train without the prior (--prior none) or name a folder that has one")
     names, luts = load_bank(folder / BANK)
     encoder = load_model(folder).encoder
-    return recognise_look(encoder, names, luts, sources, style, tau=tau)
+    metric = load_metric(folder / METRIC) if (folder / METRIC).exists() else None
+    return recognise_look(encoder, names, luts, sources, style, tau=tau, metric=metric)
 
 
 @torch.no_grad()

@@ -8,6 +8,11 @@ the encoder reads most like the style photos wins — softly, a mixture weighted
 Candidates are real looks (and "do nothing"), never free parameters: a continuous search through the encoder finds
 looks that fool it (DEVELOPERS.md, "Look prior"), a catalogue of real looks cannot.
 
+With a learned look metric (``transfer.metric``, shipped beside the catalogue as ``metric.safetensors``), the
+distance is read in ΔE units by a head trained to ignore the scenes, and the weights are
+``softmax(-(d - min d) / (tau * scale))``: better on both halves of the unpaired task and on the one-reference task
+(benchmarks/results/look_metric.md).
+
 The catalogue ships beside the transfer model (``bank.safetensors``: the looks the model was trained on, at 17^3).
 """
 from __future__ import annotations
@@ -57,7 +62,7 @@ def load_bank(path: Path) -> tuple[list[str], torch.Tensor]:
 class Recognised:
     lut: torch.Tensor                               # (3, N, N, N): the weighted mixture of catalogue looks
     weights: list[tuple[str, float]] = field(default_factory=list)  # (look, weight), largest first
-    distance: float = 0.0                           # the nearest look's distance in code space
+    distance: float = 0.0                           # the nearest look's distance (code space, or ΔE with a metric)
     distances: torch.Tensor | None = None           # every candidate's ("none" first, then the catalogue's order)
 
     def summary(self, top: int = 3) -> str:
@@ -70,9 +75,10 @@ def _squares(images: list[torch.Tensor], side: int) -> torch.Tensor:
 
 @torch.no_grad()
 def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[torch.Tensor],
-                   style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16) -> Recognised:
+                   style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16, metric=None) -> Recognised:
     """``sources``: modern photos (3, h, w); ``style``: photos in the look to learn (other scenes). The identity
-    ("none") is always a candidate. ``tau`` > 0: larger spreads the weight over more looks."""
+    ("none") is always a candidate. ``tau`` > 0: larger spreads the weight over more looks. ``metric``: a
+    ``LookMetric`` reading the encoder's descriptions (None: the encoder's own code distance)."""
     if not sources or not style:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     if tau <= 0:
@@ -81,10 +87,15 @@ def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[
     cands = torch.cat([L.identity(n)[None], luts])
     labels = ["none"] + list(names)
     src = _squares(sources[:max_images], SIDE)
-    target = encoder(_squares(style[:max_images], SIDE)).mean(0)
-    codes = torch.stack([encoder(L.trilinear(src, lut).clamp(0, 1)).mean(0) for lut in cands])
-    d = (codes - target).pow(2).sum(1)
-    w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
+    read = encoder if metric is None else (lambda x: metric(encoder.describe(x)))
+    target = read(_squares(style[:max_images], SIDE)).mean(0)
+    codes = torch.stack([read(L.trilinear(src, lut).clamp(0, 1)).mean(0) for lut in cands])
+    if metric is None:
+        d = (codes - target).pow(2).sum(1)
+        w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
+    else:
+        d = (codes - target).norm(dim=1)
+        w = torch.softmax(-(d - d.min()) / (tau * metric.config.scale), 0)
     lut = (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
     order = torch.argsort(w, descending=True).tolist()
     return Recognised(lut, [(labels[i], float(w[i])) for i in order], float(d.min()), d)

@@ -1,0 +1,132 @@
+"""A learned look metric: how far apart two looks are, in ΔE units, read from photos of *different* scenes.
+
+The transfer encoder was trained to drive the generator, not to measure looks: its code distance also follows the
+scenes. This small head reads the encoder's frozen descriptions (backbone feature means/spreads and colour
+statistics) and is trained so that the distance between the mean embeddings of two disjoint sets of photos, each in
+a look, equals the mean CIE76 distance between the two looks on the same pixels: scene-invariant by construction,
+in ΔE units (benchmarks/results/look_metric.md). ``scripts/build_look_metric.py`` trains the bundled one
+(``metric.safetensors`` beside the transfer model and its look catalogue); the recogniser uses it when present.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..film import lut as L
+
+METRIC = "metric.safetensors"
+
+
+@dataclass
+class MetricConfig:
+    dim: int                    # the encoder description's width
+    hidden: int = 256
+    out: int = 64
+    scale: float = 1.0          # recognition temperature in ΔE: weights softmax(-(d - min d) / scale)
+    info: dict = field(default_factory=dict)  # how it was trained (looks, photos, steps, seed)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class LookMetric(nn.Module):
+    def __init__(self, config: MetricConfig) -> None:
+        super().__init__()
+        self.config = c = config
+        self.net = nn.Sequential(nn.LayerNorm(c.dim), nn.Linear(c.dim, c.hidden), nn.LeakyReLU(0.2),
+                                 nn.Linear(c.hidden, c.hidden), nn.LeakyReLU(0.2), nn.Linear(c.hidden, c.out))
+
+    def forward(self, desc: torch.Tensor) -> torch.Tensor:
+        """(..., dim) encoder descriptions -> (..., out) embeddings; a set of photos is the mean of its rows."""
+        return self.net(desc)
+
+
+def save_metric(path: Path, metric: LookMetric) -> None:
+    from safetensors.torch import save_file
+
+    tmp = path.with_name(f".{path.name}.part")
+    tensors = {k: v.detach().contiguous() for k, v in metric.state_dict().items()}
+    save_file(tensors, str(tmp), metadata={"config": json.dumps(metric.config.to_dict())})
+    tmp.chmod(0o644)
+    tmp.replace(path)
+
+
+def load_metric(path: Path) -> LookMetric:
+    from safetensors import SafetensorError, safe_open
+
+    from ..errors import StyleError
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            config = MetricConfig(**json.loads(f.metadata()["config"]))
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        metric = LookMetric(config)
+        metric.load_state_dict(tensors)
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, SafetensorError) as e:
+        raise StyleError(f"{path}: not a look metric ({e})") from None
+    return metric.eval()
+
+
+def look_distances(looks: torch.Tensor, src: torch.Tensor, side: int = 64) -> torch.Tensor:
+    """looks (K, 3, N, N, N), src (P, 3, H, W) in [0, 1] -> (K, K) mean CIE76 distance between every two looks on
+    the pixels of ``src`` (area-resized to ``side`` squares)."""
+    from ..metrics import srgb_to_lab
+
+    px = torch.cat(list(F.interpolate(src, size=(side, side), mode="area").flatten(2)), 1)  # (3, P * side^2)
+    labs = torch.stack([torch.from_numpy(srgb_to_lab(L.trilinear(px[None, :, None], lut)[0, :, 0].clamp(0, 1)
+                                                     .T.contiguous().numpy()[None])[0]) for lut in looks])
+    return torch.stack([(labs - labs[a][None]).norm(dim=2).mean(1) for a in range(len(looks))]).float()
+
+
+def metric_loss(metric: LookMetric, desc: torch.Tensor, target: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
+                half1: torch.Tensor, half2: torch.Tensor) -> torch.Tensor:
+    """desc (K, P, dim): every look on every photo; target (K, K) ΔE. Pairs (a[i], b[i]) seen through the photo sets
+    half1[i] and half2[i] (disjoint): relative squared error (d - t)^2 / (t + 1), so near looks count."""
+    d = (metric(desc[a[:, None], half1]).mean(1) - metric(desc[b[:, None], half2]).mean(1)).norm(dim=1)
+    t = target[a, b]
+    return (((d - t) ** 2) / (t + 1)).mean()
+
+
+def train_metric(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int], val_ids: list[int], steps: int,
+                 generator: torch.Generator, config: MetricConfig | None = None, batch: int = 64,
+                 log=None) -> LookMetric:
+    """Pairs of looks seen through disjoint halves of the photos: a quarter the same look (distance 0: scene
+    invariance), nearly half one of its 20 nearest looks, the rest any look. Adam, the rate decaying linearly to a
+    tenth. ``val_ids``: looks never trained on, whose loss is logged every 2,500 steps."""
+    k, p, dim = desc.shape
+    g = generator
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(2 ** 31, (1,), generator=g)))
+        metric = LookMetric(config or MetricConfig(dim))
+    opt = torch.optim.Adam(metric.parameters(), lr=1e-3, weight_decay=1e-4)
+    near = torch.argsort(target, 1)[:, 1:21]
+    n_near = near.shape[1]
+
+    def pairs(ids: torch.Tensor):
+        a = ids[torch.randint(len(ids), (batch,), generator=g)]
+        r = torch.rand(batch, generator=g)
+        other = torch.where(r < 0.25, a, ids[torch.randint(len(ids), (batch,), generator=g)])
+        nb = near[a, torch.randint(n_near, (batch,), generator=g)]
+        other = torch.where((r >= 0.25) & (r < 0.7) & torch.isin(nb, ids), nb, other)
+        perm = torch.stack([torch.randperm(p, generator=g) for _ in range(batch)])
+        return a, other, perm[:, : p // 2], perm[:, p // 2:]
+
+    tid, vid = torch.tensor(train_ids), torch.tensor(val_ids)
+    for s in range(steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = 1e-3 * (1 - 0.9 * s / max(steps, 1))
+        loss = metric_loss(metric, desc, target, *pairs(tid))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if log and (s % 2500 == 0 or s == steps) and len(vid):
+            with torch.no_grad():
+                val = float(np.mean([float(metric_loss(metric, desc, target, *pairs(vid))) for _ in range(20)]))
+            log(f"step {s}: train {loss.item():.3f}, held-out looks {val:.3f}")
+    return metric.eval()
