@@ -249,3 +249,13 @@ def test_reference_transfer_endpoint(client, photo_rgb):
     r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
                                             ("reference", ("flat.png", png_bytes(np.full((80, 80, 3), 128, np.uint8))))])
     assert r.status_code == 400 and "blank" in r.json()["error"]
+    # recognise: the reference's look as a mixture of the catalogue's, read on this photo (a LUT: no grain)
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("old.png", png_bytes(sepia)))], data={"recognise": "true"})
+    assert r.status_code == 200, r.text
+    rec = np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB"))
+    assert rec.shape == photo_rgb.shape and not np.array_equal(rec, got) and not np.array_equal(rec, photo_rgb)
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("old.png", png_bytes(sepia)))],
+                    data={"recognise": "true", "fit_seconds": "5"})
+    assert r.status_code == 422 and "choose one" in r.json()["error"]

@@ -93,3 +93,9 @@ def test_reference_tab_renders_every_photo_and_names_a_bad_reference(handlers, j
     bad.write_bytes(b"junk")
     pair, files, msg = handlers.transfer([str(bad)], [str(jpeg_file)], 1.0, 0, False)
     assert files is None and "junk.jpg" in msg and msg.startswith("**Error:**")
+    pair, files, msg = handlers.transfer([str(ref)], [str(jpeg_file)], 1.0, 0, False, True)  # recognise
+    assert "Rendered 1 of 1" in msg and pair is not None
+    out = np.asarray(Image.open(files[0]), np.float32)
+    assert np.abs(out - out.mean(axis=2, keepdims=True)).mean() < 8  # recognised among the B&W looks: near grey
+    _, files, msg = handlers.transfer([str(ref)], [str(jpeg_file)], 1.0, 0, True, True)
+    assert files is None and "choose either" in msg

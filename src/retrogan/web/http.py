@@ -77,9 +77,12 @@ def router(server: "Server") -> APIRouter:
     @api.post("/transfer")
     async def transfer(file: UploadFile = File(...), reference: List[UploadFile] = File(...),
                        strength: float = Form(1.0), seed: int = Form(0), preview: bool = Form(False),
-                       fit_seconds: float = Form(0.0)) -> Response:
+                       fit_seconds: float = Form(0.0), recognise: bool = Form(False)) -> Response:
         """The look of the ``reference`` photo(s) (repeat the field for several of one look) on ``file`` (the
-        ST-GAN, feed-forward; ``fit_seconds`` > 0 refines it on this photo first, up to the request timeout)."""
+        ST-GAN, feed-forward; ``fit_seconds`` > 0 refines it on this photo first, up to the request timeout;
+        ``recognise`` reads it as a mixture of the looks the model knows, on this photo)."""
+        if recognise and fit_seconds:
+            raise WebError("recognise and fit_seconds are two different ways to read the look: choose one", 422)
         if not 0 <= fit_seconds <= min(120.0, server.limits.timeout_s / 2):
             raise WebError(f"fit_seconds must be in [0, {min(120.0, server.limits.timeout_s / 2):g}]", 422)
         if not 0.0 <= strength <= 1.0:
@@ -87,7 +90,8 @@ def router(server: "Server") -> APIRouter:
         data = await _read(file, server)
         refs = [(r.filename, await _read(r, server)) for r in reference]
         req = LookRequest(None, strength, seed)
-        fut = server.gate.submit(transfer_upload, data, file.filename, refs, req, server.limits, preview, fit_seconds)
+        fut = server.gate.submit(transfer_upload, data, file.filename, refs, req, server.limits, preview, fit_seconds,
+                                 recognise)
         return await _answer(fut, server)
 
     @api.post("/jobs/video", status_code=202)

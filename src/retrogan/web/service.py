@@ -190,9 +190,9 @@ _REFERENCE_LOOKS: dict[str, object] = {}
 
 
 def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, *, fit_photo: Photo | None = None,
-                          fit_seconds: float = 0.0):
+                          fit_seconds: float = 0.0, recognise: bool = False):
     """The look of uploaded reference photos (ST-GAN). Each reference is checked and named on failure; the look of
-    the same references is reused (a few are cached), except when fitted to a photo."""
+    the same references is reused (a few are cached), except when fitted to or recognised on a photo."""
     import hashlib
 
     from ..looks.reference import reference_look
@@ -200,7 +200,8 @@ def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, 
     if not refs:
         raise WebError("give at least one reference photo", 422)
     key = hashlib.sha256(b"".join(hashlib.sha256(d).digest() for _, d in refs)).hexdigest()
-    if not fit_seconds and key in _REFERENCE_LOOKS:
+    per_photo = bool(fit_seconds) or recognise
+    if not per_photo and key in _REFERENCE_LOOKS:
         return _REFERENCE_LOOKS[key]
     for name, data in refs:
         read_upload(data, name, limits)  # size, pixel and format checks with the upload's name
@@ -212,11 +213,11 @@ def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, 
             p.write_bytes(data)
             paths.append(p)
         try:
-            look = reference_look(paths, fit=bool(fit_seconds), fit_seconds=fit_seconds or 60.0,
+            look = reference_look(paths, fit=bool(fit_seconds), fit_seconds=fit_seconds or 60.0, recognise=recognise,
                                   fit_photos=[shrink(fit_photo, 256).rgb] if fit_photo is not None else None)
         except RetroganError as e:
             raise WebError(re.sub(re.escape(tmp) + r"/\d+/", "", str(e)), 400) from None
-    if not fit_seconds:
+    if not per_photo:
         if len(_REFERENCE_LOOKS) >= 8:
             _REFERENCE_LOOKS.pop(next(iter(_REFERENCE_LOOKS)))
         _REFERENCE_LOOKS[key] = look
@@ -224,7 +225,8 @@ def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, 
 
 
 def transfer_upload(data: bytes, filename: str | None, refs: list[tuple[str | None, bytes]], req: LookRequest,
-                    limits: Limits, preview: bool = False, fit_seconds: float = 0.0) -> Rendered:
+                    limits: Limits, preview: bool = False, fit_seconds: float = 0.0, recognise: bool = False) -> Rendered:
     photo = read_upload(data, filename, limits)
-    look = reference_upload_look(refs, limits, fit_photo=photo if fit_seconds else None, fit_seconds=fit_seconds)
+    look = reference_upload_look(refs, limits, fit_photo=photo if fit_seconds or recognise else None,
+                                 fit_seconds=fit_seconds, recognise=recognise)
     return render_photo(photo, look, req, safe_stem(filename), preview_side=limits.preview_side if preview else None)

@@ -112,7 +112,7 @@ class Handlers:
                 failed.append(f"{name}: internal error ({type(e).__name__}: {e})")
         return ([str(p) for p, _ in done] or None), _summary(done, len(files), "at full resolution", failed)
 
-    def transfer(self, refs, files, strength, seed, fit):
+    def transfer(self, refs, files, strength, seed, fit, recognise=False):
         """The look of the reference photo(s) on every uploaded photo: (before/after of the first, result files,
         status). A bad reference stops with its name; a bad photo is named and the others go on."""
         if not refs:
@@ -127,12 +127,15 @@ class Handlers:
             return None, None, f"**Error:** {e}"
         folder = self._folder()
         done, failed, pair = [], [], None
+        if fit and recognise:
+            return None, None, "**Error:** choose either Fit or Recognise: they are two ways to read the look."
         fit_s = min(60.0, limits.timeout_s / 2) if fit else 0.0
+        recognise = bool(recognise)
         for path in files:
             name = Path(path).name
             try:
                 data = Path(path).read_bytes()
-                r = gate.run(transfer_upload, data, name, ref_data, req, limits, False, fit_s,
+                r = gate.run(transfer_upload, data, name, ref_data, req, limits, False, fit_s, recognise,
                              timeout=limits.timeout_s)
                 dst = _unique(folder / r.filename)
                 dst.write_bytes(r.data)
@@ -140,7 +143,7 @@ class Handlers:
                 if pair is None:
                     before = gate.run(stylize_upload, data, name, LookRequest(None, 0.0), self.server.looks, limits,
                                       True, timeout=limits.timeout_s)
-                    after = gate.run(transfer_upload, data, name, ref_data, req, limits, True, 0.0,
+                    after = gate.run(transfer_upload, data, name, ref_data, req, limits, True, 0.0, recognise,
                                      timeout=limits.timeout_s) if not fit_s else None
                     b = folder / f"before-{before.filename}"
                     b.write_bytes(before.data)
@@ -265,13 +268,17 @@ def build_ui(server: "Server"):
         with gr.Tab("From a reference photo"):
             gr.Markdown("Give one or a few old photos whose look you want (the same look); retrogan reads the look "
                         "from them (the ST-GAN's style encoder) and renders your photos in it at full resolution. "
-                        "**Fit** refines the look on each photo first (slower).")
+                        "**Fit** refines the look on each photo first (slower). **Recognise** reads it instead as "
+                        "a mixture of the film looks the model knows, on each photo (often closer to a film stock; "
+                        "limited to those looks).")
             with gr.Row():
                 with gr.Column(scale=1):
                     r_refs = gr.File(label="Reference photo(s)", file_count="multiple", elem_id="ref-references")
                     r_files = gr.File(label="Your photos", file_count="multiple", elem_id="ref-upload")
                     r_strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength", elem_id="ref-strength")
                     r_fit = gr.Checkbox(False, label="Fit to each photo (up to a minute each)", elem_id="ref-fit")
+                    r_recognise = gr.Checkbox(False, label="Recognise among known film looks",
+                                              elem_id="ref-recognise")
                     r_seed = gr.Number(0, precision=0, label="Seed", visible=False)
                     r_go = gr.Button("Transfer the look", variant="primary", elem_id="ref-go")
                 with gr.Column(scale=2):
@@ -307,7 +314,7 @@ def build_ui(server: "Server"):
         def render(*args, progress=gr.Progress()):
             return h.render(*args, progress=progress)
         go.click(render, inputs, [result, status], concurrency_limit=server.limits.concurrency)
-        r_go.click(h.transfer, [r_refs, r_files, r_strength, r_seed, r_fit], [r_compare, r_result, r_status],
+        r_go.click(h.transfer, [r_refs, r_files, r_strength, r_seed, r_fit, r_recognise], [r_compare, r_result, r_status],
                    concurrency_limit=server.limits.concurrency)
         t_go.click(h.train, [t_in, t_out, t_name, t_min], [t_status, t_zip, look], concurrency_limit=1)
     ui.queue(max_size=server.limits.queue_size, default_concurrency_limit=server.limits.concurrency)
