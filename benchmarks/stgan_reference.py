@@ -81,11 +81,11 @@ def recognised(model, catalogue, ref: np.ndarray, tests: list[np.ndarray]) -> li
 def load_catalogue(folder: Path | None):
     """The look catalogue and learned metric beside a saved model (None when the folder has neither)."""
     from retrogan.transfer.metric import METRIC, load_metric
-    from retrogan.transfer.recognise import BANK, load_bank
+    from retrogan.transfer.recognise import BANK, load_candidates
 
     if folder is None or not (folder / BANK).exists() or not (folder / METRIC).exists():
         return None
-    return (*load_bank(folder / BANK), load_metric(folder / METRIC))
+    return (*load_candidates(folder / BANK), load_metric(folder / METRIC))
 
 
 @torch.no_grad()

@@ -18,7 +18,7 @@ from retrogan.film import lut as L  # noqa: E402
 from retrogan.train.prior import prior_pairs, recognise, recogniser_dir  # noqa: E402
 from retrogan.transfer.metric import METRIC, load_metric  # noqa: E402
 from retrogan.transfer.model import load_model  # noqa: E402
-from retrogan.transfer.recognise import BANK, load_bank, recognise_look, save_bank  # noqa: E402
+from retrogan.transfer.recognise import BANK, load_bank, load_candidates, recognise_look, save_bank  # noqa: E402
 
 N = 9
 
@@ -55,6 +55,30 @@ def test_catalogue_round_trip_and_bad_file(tmp_path):
     (tmp_path / "bad.safetensors").write_bytes(b"not a catalogue")
     with pytest.raises(StyleError, match="bad.safetensors"):
         load_bank(tmp_path / "bad.safetensors")
+
+
+def test_sampled_candidates_are_recipes_of_the_catalogue(tmp_path):
+    from retrogan.transfer.bank import LookBank, render_recipe, sample_recipe
+
+    cat = looks()
+    luts = torch.stack(list(cat.values()))
+    rng_a, rng_b = np.random.default_rng(7), np.random.default_rng(7)
+    recipes = np.stack([sample_recipe(len(luts), rng_a) for _ in range(12)])
+    bank = LookBank(luts)
+    assert all(torch.equal(render_recipe(luts, r), bank.sample(rng_b)) for r in recipes)  # the training family
+    assert {0.0} < set(recipes[:, 2]) and (recipes[:, 3:] != [1, 1, 1, 0, 0, 0]).any(1).all()  # mixed, adjusted
+    save_bank(tmp_path / BANK, list(cat), luts, torch.from_numpy(recipes))
+    names, cands = load_candidates(tmp_path / BANK)
+    assert len(names) == len(cands) == 3 + 12 and names[:3] == list(cat)
+    stored = load_bank(tmp_path / BANK)[1]  # float16 tables: the recipes are rendered from what is stored
+    assert torch.equal(cands[5], render_recipe(stored, recipes[2]))
+    assert all(n.endswith("adjusted") for n in names[3:]) and any("%" in n for n in names[3:])
+    recipes[4, 1] = 3  # a look the catalogue does not have
+    save_bank(tmp_path / "bad.safetensors", list(cat), luts, torch.from_numpy(recipes))
+    with pytest.raises(StyleError, match="bad.safetensors: recipes"):
+        load_candidates(tmp_path / "bad.safetensors")
+    save_bank(tmp_path / "plain.safetensors", list(cat), luts)
+    assert load_candidates(tmp_path / "plain.safetensors")[0] == list(cat)
 
 
 def test_bundled_catalogue_matches_the_model_it_ships_with():
@@ -96,13 +120,13 @@ def test_recogniser_rejects_empty_sets_and_bad_tau(encoder):
 
 
 def test_the_prior_reads_with_the_bundled_metric(encoder, metric):
-    names, luts = load_bank(recogniser_dir() / BANK)
-    sources, style = [photo(f, 96) for f in MODERN], [L.trilinear(photo(f, 96)[None], looks()["cool"])[0] for f in OTHER]
+    names, luts = load_candidates(recogniser_dir() / BANK)
+    assert len(names) > len(load_bank(recogniser_dir() / BANK)[0])  # the catalogue and its sampled recipes
+    sources, style = [photo(MODERN[0], 96)], [L.trilinear(photo(OTHER[0], 96)[None], looks()["cool"])[0]]
     found = recognise(sources, style)
     direct = recognise_look(encoder, names, luts, sources, style, metric=metric)
+    assert len(found.distances) == len(names) + 1  # "none" first
     assert torch.allclose(found.distances, direct.distances) and found.weights == direct.weights
-    plain = recognise_look(encoder, names, luts, sources, style)
-    assert not torch.allclose(found.distances, plain.distances)
 
 
 def test_transfer_can_recognise_the_reference_look(tmp_path):

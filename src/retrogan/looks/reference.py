@@ -116,12 +116,12 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
 def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.ndarray], name: str, log) -> LutLook:
     from ..film import lut as L
     from ..transfer.metric import METRIC, load_metric
-    from ..transfer.recognise import BANK, load_bank, recognise_look
+    from ..transfer.recognise import BANK, load_candidates, recognise_look
     from .gan import thumbnail
 
     if not (folder / BANK).exists():
         raise StyleError(f"{folder}: no look catalogue ({BANK}) beside the transfer model: recognition needs one")
-    names, luts = load_bank(folder / BANK)
+    names, luts = load_candidates(folder / BANK)
     metric = load_metric(folder / METRIC) if (folder / METRIC).exists() else None
     sources = [thumbnail(p, REF_SIDE)[0] for p in photos]
     found = recognise_look(model.encoder, names, luts, sources, refs, tau=RECOGNISE_TAU, metric=metric)

@@ -27,6 +27,43 @@ def preset_luts(names: list[str], size: int) -> torch.Tensor:
     return torch.stack([L.from_table(bake_colour_lut(PRESETS[n].params, size)) for n in names])
 
 
+RECIPE = ("a", "b", "t", "gain", "contrast", "saturation", "cast_r", "cast_g", "cast_b")  # one sampled look
+
+
+def sample_recipe(n: int, rng: np.random.Generator, p_plain: float = 0.4, perturb: float = 1.0) -> np.ndarray:
+    """A look of the bank's family as numbers (``RECIPE``, float64): bank look ``a``, mixed with look ``b`` by ``t``
+    (probability 1 - ``p_plain``), then a random global perturbation scaled by ``perturb`` (0: none)."""
+    a = b = int(rng.integers(n))
+    t = 0.0
+    if rng.random() >= p_plain:
+        t = float(rng.uniform(0.2, 0.8))
+        b = int(rng.integers(n))
+    gain, contrast, sat, cast = 1.0, 1.0, 1.0, np.zeros(3)
+    if perturb:
+        gain = 2 ** (rng.normal(0, 0.15 * perturb))
+        contrast = float(np.exp(rng.normal(0, 0.12 * perturb)))
+        sat = float(np.exp(rng.normal(0, 0.2 * perturb)))
+        cast = rng.normal(0, 0.02 * perturb, 3)
+    return np.array([a, b, t, gain, contrast, sat, *cast], dtype=np.float64)
+
+
+def render_recipe(luts: torch.Tensor, recipe: np.ndarray) -> torch.Tensor:
+    """``luts`` (n, 3, N, N, N), a ``RECIPE`` -> (3, N, N, N)."""
+    a, b, t = int(recipe[0]), int(recipe[1]), float(recipe[2])
+    y = luts[a]
+    if t:
+        y = (1 - t) * y + t * luts[b]
+    if np.array_equal(recipe[3:], [1, 1, 1, 0, 0, 0]):
+        return y
+    return adjust_lut(y, float(recipe[3]), float(recipe[4]), float(recipe[5]), recipe[6:])
+
+
+def recipe_name(names: list[str], recipe: np.ndarray) -> str:
+    a, b, t = int(recipe[0]), int(recipe[1]), float(recipe[2])
+    look = f"{names[a]} {1 - t:.0%} + {names[b]} {t:.0%}" if t else names[a]
+    return look if np.array_equal(recipe[3:], [1, 1, 1, 0, 0, 0]) else f"{look}, adjusted"
+
+
 class LookBank:
     """``luts`` (n, 3, N, N, N). A sample is one bank look (probability ``p_plain``) or a mixture of two, then a
     random global perturbation: exposure, contrast, saturation and a colour cast applied to the LUT's output."""
@@ -35,22 +72,21 @@ class LookBank:
         self.luts, self.p_plain, self.perturb = luts, p_plain, perturb
 
     def sample(self, rng: np.random.Generator) -> torch.Tensor:
-        n = len(self.luts)
-        a = self.luts[rng.integers(n)]
-        if rng.random() >= self.p_plain:
-            t = float(rng.uniform(0.2, 0.8))
-            a = (1 - t) * a + t * self.luts[rng.integers(n)]
-        return perturb_lut(a, rng, self.perturb) if self.perturb else a
+        return render_recipe(self.luts, sample_recipe(len(self.luts), rng, self.p_plain, self.perturb))
 
 
 def perturb_lut(lut: torch.Tensor, rng: np.random.Generator, scale: float = 1.0) -> torch.Tensor:
     """A nearby look: the LUT's output through a small exposure / contrast / saturation / cast change."""
-    y = lut
     gain = 2 ** (rng.normal(0, 0.15 * scale))
     contrast = float(np.exp(rng.normal(0, 0.12 * scale)))
     sat = float(np.exp(rng.normal(0, 0.2 * scale)))
-    cast = torch.tensor(rng.normal(0, 0.02 * scale, 3), dtype=lut.dtype).view(3, 1, 1, 1)
-    y = (y * gain).clamp(0, 1)
+    return adjust_lut(lut, gain, contrast, sat, rng.normal(0, 0.02 * scale, 3))
+
+
+def adjust_lut(lut: torch.Tensor, gain: float, contrast: float, sat: float, cast) -> torch.Tensor:
+    """The LUT's output through an exposure gain, a contrast about mid-grey, a saturation and an additive cast."""
+    cast = torch.tensor(np.asarray(cast), dtype=lut.dtype).view(3, 1, 1, 1)
+    y = (lut * gain).clamp(0, 1)
     y = ((y - 0.5) * contrast + 0.5).clamp(0, 1)
     grey = (0.2126 * y[0] + 0.7152 * y[1] + 0.0722 * y[2]).unsqueeze(0)
     y = grey + sat * (y - grey)

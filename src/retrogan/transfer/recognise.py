@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -30,14 +31,18 @@ BANK = "bank.safetensors"
 SIDE = 256  # images are area-resized to this square before the encoder (as references are)
 
 
-def save_bank(path: Path, names: list[str], luts: torch.Tensor) -> None:
-    """``luts`` (n, 3, N, N, N) -> a safetensors file (float16 tables, the names in its metadata)."""
+def save_bank(path: Path, names: list[str], luts: torch.Tensor, recipes: torch.Tensor | None = None) -> None:
+    """``luts`` (n, 3, N, N, N) -> a safetensors file (float16 tables, the names in its metadata). ``recipes``
+    (k, 9) float64: more candidate looks, as mixtures and adjustments of these (``bank.RECIPE``)."""
     from safetensors.torch import save_file
 
     if len(names) != len(luts):
         raise ValueError("one name per look")
+    tensors = {"luts": luts.to(torch.float16).contiguous()}
+    if recipes is not None:
+        tensors["recipes"] = recipes.to(torch.float64).contiguous()
     tmp = path.with_name(f".{path.name}.part")
-    save_file({"luts": luts.to(torch.float16).contiguous()}, str(tmp), metadata={"names": json.dumps(names)})
+    save_file(tensors, str(tmp), metadata={"names": json.dumps(names)})
     tmp.chmod(0o644)
     tmp.replace(path)
 
@@ -56,6 +61,24 @@ def load_bank(path: Path) -> tuple[list[str], torch.Tensor]:
     if luts.ndim != 5 or luts.shape[1] != 3 or len(names) != len(luts):
         raise StyleError(f"{path}: not a look catalogue (tables {tuple(luts.shape)}, {len(names)} names)")
     return names, luts
+
+
+def load_candidates(path: Path) -> tuple[list[str], torch.Tensor]:
+    """The looks recognition chooses among: the catalogue's, then those of its recipes (named by what they mix)."""
+    from safetensors import safe_open
+
+    from .bank import RECIPE, recipe_name, render_recipe
+
+    names, luts = load_bank(path)
+    with safe_open(str(path), framework="pt") as f:
+        recipes = f.get_tensor("recipes").numpy() if "recipes" in f.keys() else np.zeros((0, len(RECIPE)))
+    if recipes.ndim != 2 or recipes.shape[1] != len(RECIPE) or (len(recipes) and (
+            recipes[:, :2].min() < 0 or recipes[:, :2].max() >= len(names))):
+        from ..errors import StyleError
+
+        raise StyleError(f"{path}: recipes {recipes.shape} do not fit a catalogue of {len(names)} looks")
+    extra = [render_recipe(luts, r) for r in recipes]
+    return names + [recipe_name(names, r) for r in recipes], torch.cat([luts] + [x[None] for x in extra])
 
 
 @dataclass
