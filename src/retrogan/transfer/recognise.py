@@ -96,7 +96,46 @@ def _squares(images: list[torch.Tensor], side: int) -> torch.Tensor:
     return torch.cat([F.interpolate(x[None].float(), size=(side, side), mode="area") for x in images])
 
 
+def _reader(encoder, metric):
+    return encoder if metric is None else (lambda x: metric(encoder.describe(x)))
+
+
 @torch.no_grad()
+def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], metric=None,
+                    max_images: int = 16) -> torch.Tensor:
+    """(n + 1, D): how each candidate ("none", then ``luts``) reads on the modern photos (the mean over them). The
+    costly half of recognition; it does not depend on the style photos, so several of them can share it."""
+    if not sources:
+        raise ValueError("recognising a look needs modern photos and photos in the look")
+    read = _reader(encoder, metric)
+    cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
+    src = _squares(sources[:max_images], SIDE)
+    return torch.stack([read(L.trilinear(src, lut).clamp(0, 1)).mean(0) for lut in cands])
+
+
+@torch.no_grad()
+def recognise_from_codes(encoder, names: list[str], luts: torch.Tensor, codes: torch.Tensor,
+                         style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16,
+                         metric=None) -> Recognised:
+    """The weights of the candidates whose ``codes`` (``candidate_codes``) read nearest the style photos."""
+    if not style:
+        raise ValueError("recognising a look needs modern photos and photos in the look")
+    if tau <= 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    target = _reader(encoder, metric)(_squares(style[:max_images], SIDE)).mean(0)
+    if metric is None:
+        d = (codes - target).pow(2).sum(1)
+        w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
+    else:
+        d = (codes - target).norm(dim=1)
+        w = torch.softmax(-(d - d.min()) / (tau * metric.config.scale), 0)
+    cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
+    lut = (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
+    labels = ["none"] + list(names)
+    order = torch.argsort(w, descending=True).tolist()
+    return Recognised(lut, [(labels[i], float(w[i])) for i in order], float(d.min()), d)
+
+
 def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[torch.Tensor],
                    style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16, metric=None) -> Recognised:
     """``sources``: modern photos (3, h, w); ``style``: photos in the look to learn (other scenes). The identity
@@ -106,19 +145,5 @@ def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[
         raise ValueError("recognising a look needs modern photos and photos in the look")
     if tau <= 0:
         raise ValueError(f"tau must be positive, got {tau}")
-    n = luts.shape[-1]
-    cands = torch.cat([L.identity(n)[None], luts])
-    labels = ["none"] + list(names)
-    src = _squares(sources[:max_images], SIDE)
-    read = encoder if metric is None else (lambda x: metric(encoder.describe(x)))
-    target = read(_squares(style[:max_images], SIDE)).mean(0)
-    codes = torch.stack([read(L.trilinear(src, lut).clamp(0, 1)).mean(0) for lut in cands])
-    if metric is None:
-        d = (codes - target).pow(2).sum(1)
-        w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
-    else:
-        d = (codes - target).norm(dim=1)
-        w = torch.softmax(-(d - d.min()) / (tau * metric.config.scale), 0)
-    lut = (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
-    order = torch.argsort(w, descending=True).tolist()
-    return Recognised(lut, [(labels[i], float(w[i])) for i in order], float(d.min()), d)
+    codes = candidate_codes(encoder, luts, sources, metric, max_images)
+    return recognise_from_codes(encoder, names, luts, codes, style, tau, max_images, metric)
