@@ -81,12 +81,12 @@ def recognised(model, catalogue, codes: torch.Tensor, ref: np.ndarray, tests: li
 
 def load_catalogue(folder: Path | None):
     """The look catalogue and learned metric beside a saved model (None when the folder has neither)."""
-    from retrogan.transfer.metric import METRIC, load_metric
-    from retrogan.transfer.recognise import BANK, load_candidates
+    from retrogan.transfer.metric import METRIC
+    from retrogan.transfer.recognise import BANK, load_recogniser
 
     if folder is None or not (folder / BANK).exists() or not (folder / METRIC).exists():
         return None
-    return (*load_candidates(folder / BANK), load_metric(folder / METRIC))
+    return load_recogniser(folder)
 
 
 @torch.no_grad()

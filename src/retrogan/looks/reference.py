@@ -97,10 +97,10 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
         raise StyleError(f"{folder}: no transfer model (transfer.json) there")
     images = [load_reference(r) for r in refs]
     model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
-    batch = torch.stack([_square(x) for x in images])
     name = "+".join(Path(r).stem for r in refs)[:60]
     if recognise:
         return _recognised(folder, model, images, fit_photos, name, log)
+    batch = torch.stack([_square(x) for x in images])
     with torch.no_grad():
         code = model.code(batch)
     if fit:
@@ -115,14 +115,12 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
 
 def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.ndarray], name: str, log) -> LutLook:
     from ..film import lut as L
-    from ..transfer.metric import METRIC, load_metric
-    from ..transfer.recognise import BANK, load_candidates, recognise_look
+    from ..transfer.recognise import BANK, load_recogniser, recognise_look
     from .gan import thumbnail
 
     if not (folder / BANK).exists():
         raise StyleError(f"{folder}: no look catalogue ({BANK}) beside the transfer model: recognition needs one")
-    names, luts = load_candidates(folder / BANK)
-    metric = load_metric(folder / METRIC) if (folder / METRIC).exists() else None
+    names, luts, metric = load_recogniser(folder)
     sources = [thumbnail(p, REF_SIDE)[0] for p in photos]
     found = recognise_look(model.encoder, names, luts, sources, refs, tau=RECOGNISE_TAU, metric=metric)
     if log:

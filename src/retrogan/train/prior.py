@@ -9,8 +9,7 @@ import torch
 
 from ..errors import StyleError
 from ..film import lut as L
-from ..transfer.metric import METRIC, load_metric
-from ..transfer.recognise import BANK, Recognised, load_candidates, recognise_look
+from ..transfer.recognise import BANK, Recognised, load_recogniser, recognise_look
 from .data import Pair
 
 
@@ -28,9 +27,8 @@ def recognise(sources: list[torch.Tensor], style: list[torch.Tensor], tau: float
     if not (folder / BANK).exists() or not (folder / "transfer.json").exists():
         raise StyleError(f"{folder}: no transfer model with a look catalogue ({BANK}) there; "
                          f"train without the prior (--prior none) or name a folder that has one")
-    names, luts = load_candidates(folder / BANK)
+    names, luts, metric = load_recogniser(folder)
     encoder = load_model(folder).encoder
-    metric = load_metric(folder / METRIC) if (folder / METRIC).exists() else None
     return recognise_look(encoder, names, luts, sources, style, tau=tau, metric=metric)
 
 

@@ -47,13 +47,17 @@ def sample_recipe(n: int, rng: np.random.Generator, p_plain: float = 0.4, pertur
     return np.array([a, b, t, gain, contrast, sat, *cast], dtype=np.float64)
 
 
+def _unadjusted(recipe: np.ndarray) -> bool:
+    return bool(np.array_equal(recipe[3:], [1, 1, 1, 0, 0, 0]))
+
+
 def render_recipe(luts: torch.Tensor, recipe: np.ndarray) -> torch.Tensor:
     """``luts`` (n, 3, N, N, N), a ``RECIPE`` -> (3, N, N, N)."""
     a, b, t = int(recipe[0]), int(recipe[1]), float(recipe[2])
     y = luts[a]
     if t:
         y = (1 - t) * y + t * luts[b]
-    if np.array_equal(recipe[3:], [1, 1, 1, 0, 0, 0]):
+    if _unadjusted(recipe):
         return y
     return adjust_lut(y, float(recipe[3]), float(recipe[4]), float(recipe[5]), recipe[6:])
 
@@ -61,7 +65,7 @@ def render_recipe(luts: torch.Tensor, recipe: np.ndarray) -> torch.Tensor:
 def recipe_name(names: list[str], recipe: np.ndarray) -> str:
     a, b, t = int(recipe[0]), int(recipe[1]), float(recipe[2])
     look = f"{names[a]} {1 - t:.0%} + {names[b]} {t:.0%}" if t else names[a]
-    return look if np.array_equal(recipe[3:], [1, 1, 1, 0, 0, 0]) else f"{look}, adjusted"
+    return look if _unadjusted(recipe) else f"{look}, adjusted"
 
 
 class LookBank:

@@ -81,6 +81,15 @@ def load_candidates(path: Path) -> tuple[list[str], torch.Tensor]:
     return names + [recipe_name(names, r) for r in recipes], torch.cat([luts] + [x[None] for x in extra])
 
 
+def load_recogniser(folder: Path):
+    """The candidates (``load_candidates``) and, when the folder has one, the learned look metric beside them."""
+    from .metric import METRIC, load_metric
+
+    names, luts = load_candidates(folder / BANK)
+    metric = load_metric(folder / METRIC) if (folder / METRIC).exists() else None
+    return names, luts, metric
+
+
 @dataclass
 class Recognised:
     lut: torch.Tensor                               # (3, N, N, N): the weighted mixture of catalogue looks
