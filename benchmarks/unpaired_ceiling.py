@@ -69,7 +69,7 @@ def main() -> None:
         preds = [L.trilinear(s[None], lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for s in test_src]
         return mean_delta_e(preds, truth)
 
-    def oracles(true: torch.Tensor, n: int, pairs) -> dict[str, float]:
+    def oracles(true: torch.Tensor, n: int, pairs, truth: list[np.ndarray]) -> dict[str, float]:
         with torch.enable_grad():
             w = convex_fit(cands[:n], *pairs)
         return {"best single look": float(true[:n].min()),
@@ -87,8 +87,8 @@ def main() -> None:
         results[stock] = {
             "identity": float(true[0]),
             "recognised (shipped)": test_de(found.lut, truth),
-            **{f"{k}, {len(cands)} candidates": v for k, v in oracles(true, len(cands), pairs).items()},
-            **{f"{k}, catalogue only ({n_catalogue})": v for k, v in oracles(true, n_catalogue, pairs).items()},
+            **{f"{k}, {len(cands)} candidates": v for k, v in oracles(true, len(cands), pairs, truth).items()},
+            **{f"{k}, catalogue only ({n_catalogue})": v for k, v in oracles(true, n_catalogue, pairs, truth).items()},
             "_best_look": labels[int(true.argmin())],
             "_metric_nearest_de": float(true[int(d.argmin())]),
             "_spearman_metric_vs_true": float(spearmanr(d.numpy(), true.numpy()).correlation),
