@@ -38,13 +38,16 @@ def sample_recipe(n: int, rng: np.random.Generator, p_plain: float = 0.4, pertur
     if rng.random() >= p_plain:
         t = float(rng.uniform(0.2, 0.8))
         b = int(rng.integers(n))
-    gain, contrast, sat, cast = 1.0, 1.0, 1.0, np.zeros(3)
-    if perturb:
-        gain = 2 ** (rng.normal(0, 0.15 * perturb))
-        contrast = float(np.exp(rng.normal(0, 0.12 * perturb)))
-        sat = float(np.exp(rng.normal(0, 0.2 * perturb)))
-        cast = rng.normal(0, 0.02 * perturb, 3)
+    gain, contrast, sat, cast = _draw_adjustment(rng, perturb) if perturb else (1.0, 1.0, 1.0, np.zeros(3))
     return np.array([a, b, t, gain, contrast, sat, *cast], dtype=np.float64)
+
+
+def _draw_adjustment(rng: np.random.Generator, scale: float):
+    """A random exposure gain, contrast, saturation and colour cast (``adjust_lut``'s arguments)."""
+    gain = 2 ** (rng.normal(0, 0.15 * scale))
+    contrast = float(np.exp(rng.normal(0, 0.12 * scale)))
+    sat = float(np.exp(rng.normal(0, 0.2 * scale)))
+    return gain, contrast, sat, rng.normal(0, 0.02 * scale, 3)
 
 
 def _unadjusted(recipe: np.ndarray) -> bool:
@@ -81,10 +84,7 @@ class LookBank:
 
 def perturb_lut(lut: torch.Tensor, rng: np.random.Generator, scale: float = 1.0) -> torch.Tensor:
     """A nearby look: the LUT's output through a small exposure / contrast / saturation / cast change."""
-    gain = 2 ** (rng.normal(0, 0.15 * scale))
-    contrast = float(np.exp(rng.normal(0, 0.12 * scale)))
-    sat = float(np.exp(rng.normal(0, 0.2 * scale)))
-    return adjust_lut(lut, gain, contrast, sat, rng.normal(0, 0.02 * scale, 3))
+    return adjust_lut(lut, *_draw_adjustment(rng, scale))
 
 
 def adjust_lut(lut: torch.Tensor, gain: float, contrast: float, sat: float, cast) -> torch.Tensor:
