@@ -227,7 +227,7 @@ def task_unpaired(args, imgs, tr, te) -> dict:
 
 
 def task_reference(args, imgs, tr, te) -> dict:
-    from stgan_reference import fitted, transfer
+    from stgan_reference import fitted, references, transfer
     from retrogan.looks.reference import bundled_model_dir
     from retrogan.transfer.model import load_model
 
@@ -238,16 +238,16 @@ def task_reference(args, imgs, tr, te) -> dict:
         tg = renders(STOCKS[stock])
         truths = [tg[i] for i in te]
         per_ref = []
-        for r in tr[:args.refs]:
-            ref = tg[r]
-            systems = statistics_baselines(tests, [ref])
+        for n, (r, keep) in enumerate(references("test", args.refs, tr, te)):
+            ref, inputs, targets = tg[r], [tests[k] for k in keep], [truths[k] for k in keep]
+            systems = statistics_baselines(inputs, [ref])
             t0 = time.perf_counter()
-            systems["retrogan ST-GAN feed-forward"] = transfer(model, ref, tests)
+            systems["retrogan ST-GAN feed-forward"] = transfer(model, ref, inputs)
             ff_s = time.perf_counter() - t0
-            if r == tr[0] and args.fit_seconds:
+            if n == 0 and args.fit_seconds:
                 systems[f"retrogan ST-GAN fit ({args.fit_seconds:g} s, first reference)"] = fitted(
-                    model, ref, tests, args.fit_seconds)
-            per_ref.append({k: scores(v, truths) for k, v in systems.items()})
+                    model, ref, inputs, args.fit_seconds)
+            per_ref.append({k: scores(v, targets) for k, v in systems.items()})
             per_ref[-1]["_ff_seconds"] = ff_s
         keys = [k for k in per_ref[0] if not k.startswith("_")]
         res = {k: {m: float(np.mean([p[k][m] for p in per_ref if k in p])) for m in ("delta_e", "psnr", "ssim")}
@@ -320,9 +320,9 @@ DESCRIPTIONS = {
               "14 test photos at full size.",
     "unpaired": "Unpaired task: 10 raw photos + renders of 10 other photos per stock, {m:g} min of training per "
                 "trained system; 14 test photos at full size. FID/KID against the true renders of the test photos.",
-    "reference": "One-reference task: the reference is one training photo rendered through the stock (mean over the "
-                 "first {refs} training photos; the fit on the first only); the bundled ST-GAN model never saw the "
-                 "dev stocks; 14 test photos at full size.",
+    "reference": "One-reference task: the reference is one test photo rendered through the stock, and the other 13 "
+                 "test photos are transformed and scored at full size (mean over the first {refs} test photos as "
+                 "the reference; the fit on the first only): no model saw the reference's scene or the dev stocks.",
     "old": "Real old photos: style = the 14 Kodak PhotoCD film scans; raw = the 20 training photos; {m:g} min per "
            "trained system; outputs for the 14 test photos against the old photos. No ground truth: distances only.",
 }

@@ -111,15 +111,17 @@ def _reader(encoder, metric):
 
 @torch.no_grad()
 def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], metric=None,
-                    max_images: int = 16) -> torch.Tensor:
-    """(n + 1, D): how each candidate ("none", then ``luts``) reads on the modern photos (the mean over them). The
-    costly half of recognition; it does not depend on the style photos, so several of them can share it."""
+                    max_images: int = 16, per_image: bool = False) -> torch.Tensor:
+    """(n + 1, D): how each candidate ("none", then ``luts``) reads on the modern photos (the mean over them;
+    ``per_image``: (n + 1, P, D), one reading per photo, to average over any subset later). The costly half of
+    recognition; it does not depend on the style photos, so several of them can share it."""
     if not sources:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     read = _reader(encoder, metric)
     cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
     src = _squares(sources[:max_images], SIDE)
-    return torch.stack([read(L.trilinear(src, lut).clamp(0, 1)).mean(0) for lut in cands])
+    codes = torch.stack([read(L.trilinear(src, lut).clamp(0, 1)) for lut in cands])
+    return codes if per_image else codes.mean(1)
 
 
 @torch.no_grad()
