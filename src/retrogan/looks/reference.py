@@ -2,8 +2,9 @@
 computes their style code (optionally ``fit``-refined) and returns a GanLook that renders any photo or video frame
 at full resolution like a trained fast style. ``recognise``: instead, the look is recognised among the looks the
 model was trained on (its catalogue, read by the learned look metric on the model's encoder, ``transfer.recognise``)
-on the photos to transform, and rendered as that mixture's 3D LUT: closer to the truth with one reference on the
-benchmark's held-out stocks (benchmarks/results/look_metric.md), but limited to mixtures of catalogue looks."""
+on the photos to transform, and rendered as that mixture's 3D LUT, limited to mixtures of catalogue looks. Neither
+route reads a reference scene it was not trained on well yet (benchmarks/results/stgan_reference_unseen.md: 7.56
+feed-forward, 7.62 recognised, 8.04 doing nothing; DEVELOPERS.md, "Seen scenes")."""
 from __future__ import annotations
 
 from functools import lru_cache
