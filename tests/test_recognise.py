@@ -18,7 +18,8 @@ from retrogan.film import lut as L  # noqa: E402
 from retrogan.train.prior import prior_pairs, recognise, recogniser_dir  # noqa: E402
 from retrogan.transfer.metric import METRIC, load_metric  # noqa: E402
 from retrogan.transfer.model import load_model  # noqa: E402
-from retrogan.transfer.recognise import BANK, load_bank, load_candidates, recognise_look, save_bank  # noqa: E402
+from retrogan.transfer.recognise import (BANK, candidate_codes, load_bank, load_candidates, recognise_look,  # noqa: E402
+                                         save_bank)
 
 N = 9
 
@@ -117,6 +118,16 @@ def test_recogniser_rejects_empty_sets_and_bad_tau(encoder):
         recognise_look(encoder, list(cat), luts, [], [photo(OTHER[0])])
     with pytest.raises(ValueError, match="tau"):
         recognise_look(encoder, list(cat), luts, [photo(MODERN[0])], [photo(OTHER[0])], tau=0)
+
+
+def test_per_image_readings_average_to_the_set_reading(encoder, metric):
+    """The benchmark reads every candidate once per photo and averages any subset (leave one out) later."""
+    luts = torch.stack(list(looks().values()))
+    sources = [photo(f, 96) for f in MODERN[:3]]
+    each = candidate_codes(encoder, luts, sources, metric, per_image=True)
+    assert each.shape[:2] == (len(luts) + 1, 3)
+    assert torch.allclose(each.mean(1), candidate_codes(encoder, luts, sources, metric), atol=1e-5)
+    assert torch.allclose(each[:, :2].mean(1), candidate_codes(encoder, luts, sources[:2], metric), atol=1e-5)
 
 
 def test_the_prior_reads_with_the_bundled_metric(encoder, metric):
