@@ -222,7 +222,7 @@ def main() -> None:
           f"{trainer.step_num} steps ({train_s / 60:.1f} min) on {len(bank_files())} film LUTs + "
           f"{len(PARAMETRIC_PRESETS)} parametric presets (mixtures and perturbations of them), the six dev stocks "
           f"held out; 20 training photos. One reference, rendered through the stock at full size: "
-          + (f"each of the first {args.refs} test photos in turn, the others 13 transformed and scored (a scene no "
+          + (f"each of the first {args.refs} test photos in turn, the other 13 transformed and scored (a scene no "
              f"model has seen)" if args.refs_from == "test" else f"each of the first {args.refs} training photos in "
              f"turn, the 14 test photos scored (the models were trained on the reference's scene, in other looks)")
           + "; mean CIEDE2000 at full size (lower is better; the oracle column: all 14 test photos).\n\n"
