@@ -35,7 +35,8 @@ class TrainConfig:
     self_rounds: int = 2
     self_keep: float = 0.5             # fraction of pseudo-pairs kept per round (most trusted by D and content)
     prior: str = "recognise"           # unpaired start: recognise (the look read by the transfer model) | none
-    prior_tau: float = 1.0             # spread of the recognised mixture of catalogue looks
+    prior_tau: float = 4.0             # spread of the recognised mixture of catalogue looks (4, not 1: on scenes
+                                       # the metric never saw, 1 trusts misreadings; DEVELOPERS.md "Seen scenes")
     prior_model: str = ""              # transfer model folder with a look catalogue ("" = the bundled one)
     raw_share: float | None = None     # unpaired: share of batch samples that are raw modern crops (adversarial +
                                        # content), the rest (pseudo-)pairs with L1. None: 0 with a recognised

@@ -1,0 +1,103 @@
+"""Recognising a look on scenes the reader never saw, against the mixture's temperature tau.
+
+The shipped encoder, look metric and catalogue were trained on the 20 training photos; here every photo involved is
+a test photo. Two tasks, scored by mean CIEDE2000 against the true renders of the photos transformed:
+
+- one reference (``retrogan transfer --recognise``): each test photo in turn, rendered through the stock, is the
+  only style photo; the other 13 are the modern photos (candidates read on them) and are scored;
+- unpaired halves (the unpaired trainer's recognised start, ``prior="recognise"``): the stock renders of one half of
+  the test photos are the style photos, the other half are the modern photos and are scored; both ways round.
+
+    python benchmarks/recognise_unseen.py [--taus 1 2 4 8]
+
+Scored on every fourth pixel in each direction: a LUT is per pixel, so this is a subsample of the full-resolution
+score, not an approximation of it.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from _common import machine, markdown_table, save
+from protocol import STOCKS, mean_delta_e, photos, renders, split
+from stgan_reference import tensor
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--taus", type=float, nargs="+", default=[1.0, 2.0, 4.0, 8.0])
+    ap.add_argument("--stride", type=int, default=4)
+    ap.add_argument("--name", default="recognise_unseen")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+
+    from retrogan.film import lut as L
+    from retrogan.looks.reference import RECOGNISE_TAU
+    from retrogan.train.config import TrainConfig
+    from retrogan.transfer.model import bundled_model_dir, load_model
+    from retrogan.transfer.recognise import SIDE, _squares, candidate_codes, load_recogniser
+
+    t0 = time.perf_counter()
+    folder = bundled_model_dir()
+    encoder = load_model(folder).encoder
+    names, luts, metric = load_recogniser(folder)
+    _, imgs = photos()
+    _, te = split()
+    n = len(te)
+    cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
+    small = [tensor(imgs[i][::args.stride, ::args.stride]) for i in te]
+    with torch.no_grad():
+        codes = candidate_codes(encoder, luts, [tensor(imgs[i], 256) for i in te], metric, per_image=True)
+        style = {s: metric(encoder.describe(_squares([tensor(renders(f)[i], 256) for i in te], SIDE)))
+                 for s, f in STOCKS.items()}  # (14, D): each test photo in each stock, read once
+    truth = {s: [renders(f)[i][::args.stride, ::args.stride] for i in te] for s, f in STOCKS.items()}
+    print(f"read {len(cands)} candidates on {n} photos in {time.perf_counter() - t0:.0f} s", flush=True)
+
+    def score(lut: torch.Tensor, stock: str, keep: list[int]) -> float:
+        preds = [L.trilinear(small[k][None], lut)[0].clamp(0, 1).permute(1, 2, 0).numpy() for k in keep]
+        return mean_delta_e(preds, [truth[stock][k] for k in keep])
+
+    def mixture(keep: list[int], sty: list[int], stock: str, tau: float) -> torch.Tensor:
+        d = (codes[:, keep].mean(1) - style[stock][sty].mean(0)).norm(dim=1)
+        w = torch.softmax(-(d - d.min()) / (tau * metric.config.scale), 0)
+        return (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
+
+    half = [list(range(n // 2)), list(range(n // 2, n))]
+    tasks = {"one reference": [([k for k in range(n) if k != j], [j]) for j in range(n)],
+             "unpaired, style first half": [(half[1], half[0])],
+             "unpaired, style second half": [(half[0], half[1])]}
+    results: dict = {}
+    for task, cases in tasks.items():
+        results[task] = {"identity": {s: float(np.mean([score(cands[0], s, k) for k, _ in cases])) for s in STOCKS}}
+        for tau in args.taus:
+            results[task][f"tau {tau:g}"] = {
+                s: float(np.mean([score(mixture(k, j, s, tau), s, k) for k, j in cases])) for s in STOCKS}
+        for system, row in results[task].items():
+            print(task, system, " ".join(f"{v:.2f}" for v in row.values()), f"mean {np.mean(list(row.values())):.2f}",
+                  flush=True)
+
+    header = ["system"] + list(STOCKS) + ["mean", "stocks below identity"]
+    parts = []
+    for task, rows in results.items():
+        ident = rows["identity"]
+        body = [[system] + [f"{v:.2f}" for v in row.values()] + [f"{np.mean(list(row.values())):.2f}",
+                 "-" if system == "identity" else str(sum(row[s] < ident[s] for s in STOCKS))]
+                for system, row in rows.items()]
+        parts.append(f"**{task}**\n\n" + markdown_table(header, body))
+    md = (f"`python benchmarks/recognise_unseen.py` ({time.perf_counter() - t0:.0f} s). The shipped encoder, look "
+          f"metric and {len(cands)} candidates (\"none\", the catalogue, its recipes) on the 14 test photos only: "
+          f"scenes none of them was trained on. Mean CIEDE2000 of the photos transformed (every {args.stride}th "
+          f"pixel). One reference: each test photo in turn is the style photo, the other 13 are transformed. "
+          f"Unpaired: one half's stock renders are the style photos, the other half is transformed. Shipped: "
+          f"`--recognise` tau {RECOGNISE_TAU:g}, the unpaired prior tau {TrainConfig().prior_tau:g}.\n\n"
+          + "\n\n".join(parts))
+    print(md)
+    save(args.name, {"machine": machine(), "args": vars(args), "results": results,
+                     "shipped": {"recognise_tau": RECOGNISE_TAU, "prior_tau": TrainConfig().prior_tau}}, md)
+
+
+if __name__ == "__main__":
+    main()
