@@ -4,7 +4,8 @@ at full resolution like a trained fast style. ``recognise``: instead, the look i
 model was trained on (its catalogue, read by the learned look metric on the model's encoder, ``transfer.recognise``)
 on the photos to transform, and rendered as that mixture's 3D LUT, limited to mixtures of catalogue looks. Neither
 route reads a reference scene it was not trained on well yet (benchmarks/results/stgan_reference_unseen.md: 7.56
-feed-forward, 7.62 recognised, 8.04 doing nothing; DEVELOPERS.md, "Seen scenes")."""
+feed-forward, 6.20 recognised, 8.04 doing nothing on five references; recognise_unseen.md: 7.45 recognised against
+8.00 over all 14 test photos as references; DEVELOPERS.md, "Seen scenes")."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -22,9 +23,9 @@ from .gan import GanLook
 
 MIN_SIDE = 64
 REF_SIDE = 256
-# One or a few references of scenes the metric never saw read noisily: a softer mixture than the unpaired prior's
-# (tau 1). Chosen on references held out of a scratch metric's training (DEVELOPERS.md, "Seen scenes"): tau 2 7.91,
-# tau 4 6.62, tau 8 6.41 but B&W 6.88 (from 4.40).
+# One or a few references of scenes the metric never saw read noisily, so the mixture is soft (the unpaired prior's
+# default is the same since it too went from 1 to 4). Chosen on references held out of a scratch metric's training (DEVELOPERS.md, "Seen scenes"):
+# tau 2 7.91, tau 4 6.62, tau 8 6.41 but B&W 6.88 (from 4.40).
 RECOGNISE_TAU = 4.0
 
 
