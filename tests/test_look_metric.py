@@ -12,7 +12,7 @@ from retrogan.errors import StyleError
 from retrogan.film import lut as L
 from retrogan.metrics import srgb_to_lab
 from retrogan.transfer.metric import (METRIC, LookMetric, MetricConfig, load_metric, look_distances, metric_loss,
-                                      save_metric, train_metric)
+                                      recoloured, save_metric, train_metric)
 
 
 def test_metric_file_round_trip_and_bad_file(tmp_path):
@@ -72,6 +72,46 @@ def test_training_learns_a_scene_invariant_distance():
     assert float(((d - t).abs()[off] / t[off]).median()) < 0.1, (d, t)
     assert float(d.diagonal().mean()) < 0.2 * float(t[off].mean())  # the same look through other photos: near 0
     assert float(before) > 10 * float((((d - t) ** 2) / (t + 1)).mean())
+
+
+def test_recoloured_photos_keep_the_picture_in_other_light():
+    src = torch.rand(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    a = recoloured(src, torch.Generator().manual_seed(1))
+    assert torch.equal(a, recoloured(src, torch.Generator().manual_seed(1)))
+    assert a.shape == src.shape and float(a.min()) >= 0 and float(a.max()) <= 1
+    means = lambda x: x.mean((2, 3))  # noqa: E731
+    assert float((means(a) - means(src)).abs().max()) > 0.02  # the light changed
+    for x, y in zip(src, a):  # the picture did not: pixel by pixel, every channel follows the original
+        for c in range(3):
+            assert float(torch.corrcoef(torch.stack([x[c].flatten(), y[c].flatten()]))[0, 1]) > 0.6
+
+
+def test_training_on_recoloured_versions_learns_the_looks_not_the_light():
+    """Each photo as it is (version 0) and in two other lights, which move its description along directions the
+    photos as they are never vary in: trained with the recoloured versions, the metric ignores those directions and
+    held-out looks seen in other light get their distances (trained on version 0 alone, it does not)."""
+    g = torch.Generator().manual_seed(2)
+    k, p, v, dim = 60, 8, 3, 16
+    params = torch.randn(k, 3, generator=g) * 4
+    mix = torch.randn(3, dim, generator=g)
+    light = (torch.randn(v, 2, generator=g) @ torch.randn(2, dim, generator=g) * 3)[None].repeat(p, 1, 1)
+    light = light + torch.randn(p, v, dim, generator=g) * 0.3  # one cast per version, a little per photo
+    light[:, 0] = 0
+    base = torch.randn(dim, generator=g) * 20
+    desc = (base + (params @ mix)[:, None, None] + light[None] + torch.randn(p, 1, dim, generator=g)[None] * 0.5
+            + 0.05 * torch.randn(k, p, v, dim, generator=g))
+    target = torch.cdist(params, params)
+    held = list(range(48, 60))
+    metric = train_metric(desc, target, list(range(48)), held, 800, torch.Generator().manual_seed(0),
+                          MetricConfig(dim, hidden=64, out=8))
+    h = torch.tensor(held)
+    with torch.no_grad():
+        e1 = metric(desc[h][:, : p // 2, 1]).mean(1)
+        e2 = metric(desc[h][:, p // 2:, 2]).mean(1)
+    d, t = torch.cdist(e1, e2), target[h][:, h]
+    off = ~torch.eye(len(h), dtype=torch.bool)
+    assert float(((d - t).abs()[off] / t[off]).median()) < 0.15, (d, t)  # 0.35 with p_recoloured=0
+    assert float(d.diagonal().mean()) < 0.2 * float(t[off].mean())  # the same look in other light: near 0
 
 
 def test_training_is_seeded():

@@ -84,22 +84,47 @@ def look_distances(looks: torch.Tensor, src: torch.Tensor, side: int = 64) -> to
     return torch.stack([(labs - labs[a][None]).norm(dim=2).mean(1) for a in range(len(looks))]).float()
 
 
+def recoloured(src: torch.Tensor, generator: torch.Generator, wb: float = 0.12, exposure: float = 0.25,
+               saturation: float = 0.2) -> torch.Tensor:
+    """src (P, 3, H, W) in [0, 1] -> the same photos with a random white balance (per-channel gains, log2 sd ``wb``,
+    mean gain 1), exposure (log2 sd ``exposure``) and saturation (log sd ``saturation``) each: the same scenes in
+    other light, so that a look metric cannot tell a look from a scene by the scene's own colours."""
+    n = len(src)
+    gains = 2 ** (wb * torch.randn(n, 3, 1, 1, generator=generator))
+    gains = gains / gains.mean(1, keepdim=True) * 2 ** (exposure * torch.randn(n, 1, 1, 1, generator=generator))
+    y = (src * gains).clamp(0, 1)
+    grey = y.mean(1, keepdim=True)
+    return (grey + (y - grey) * torch.exp(saturation * torch.randn(n, 1, 1, 1, generator=generator))).clamp(0, 1)
+
+
 def metric_loss(metric: LookMetric, desc: torch.Tensor, target: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
-                half1: torch.Tensor, half2: torch.Tensor) -> torch.Tensor:
-    """desc (K, P, dim): every look on every photo; target (K, K) ΔE. Pairs (a[i], b[i]) seen through the photo sets
-    half1[i] and half2[i] (disjoint): relative squared error (d - t)^2 / (t + 1), so near looks count."""
-    d = (metric(desc[a[:, None], half1]).mean(1) - metric(desc[b[:, None], half2]).mean(1)).norm(dim=1)
+                half1: torch.Tensor, half2: torch.Tensor, var1: torch.Tensor | None = None,
+                var2: torch.Tensor | None = None) -> torch.Tensor:
+    """desc (K, P, dim): every look on every photo, or (K, P, V, dim) with V versions of every photo (``var1``,
+    ``var2``: which one, per photo of ``half1``, ``half2``; None: the first); target (K, K) ΔE. Pairs (a[i], b[i])
+    seen through the photo sets half1[i] and half2[i] (disjoint): relative squared error (d - t)^2 / (t + 1), so
+    near looks count."""
+    if desc.ndim == 4:
+        var1 = torch.zeros_like(half1) if var1 is None else var1
+        var2 = torch.zeros_like(half2) if var2 is None else var2
+        e1, e2 = desc[a[:, None], half1, var1], desc[b[:, None], half2, var2]
+    else:
+        e1, e2 = desc[a[:, None], half1], desc[b[:, None], half2]
+    d = (metric(e1).mean(1) - metric(e2).mean(1)).norm(dim=1)
     t = target[a, b]
     return (((d - t) ** 2) / (t + 1)).mean()
 
 
 def train_metric(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int], val_ids: list[int], steps: int,
                  generator: torch.Generator, config: MetricConfig | None = None, batch: int = 64,
-                 log=None) -> LookMetric:
+                 log=None, p_recoloured: float = 0.5) -> LookMetric:
     """Pairs of looks seen through disjoint halves of the photos: a quarter the same look (distance 0: scene
     invariance), nearly half one of its 20 nearest looks, the rest any look. Adam, the rate decaying linearly to a
-    tenth. ``val_ids``: looks never trained on, whose loss is logged every 2,500 steps."""
-    k, p, dim = desc.shape
+    tenth. ``val_ids``: looks never trained on, whose loss is logged every 2,500 steps (on the photos as they are).
+    ``desc`` (K, P, dim), or (K, P, V, dim): version 0 of each photo as it is, versions 1.. ``recoloured``; each
+    photo of a training set is then a recoloured version with probability ``p_recoloured``."""
+    k, p, dim = desc.shape[0], desc.shape[1], desc.shape[-1]
+    versions = desc.shape[2] if desc.ndim == 4 else 1
     g = generator
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch.randint(2 ** 31, (1,), generator=g)))
@@ -117,11 +142,18 @@ def train_metric(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int],
         perm = torch.stack([torch.randperm(p, generator=g) for _ in range(batch)])
         return a, other, perm[:, : p // 2], perm[:, p // 2:]
 
+    def versions_of(half: torch.Tensor) -> torch.Tensor:
+        if versions == 1:
+            return torch.zeros_like(half)
+        other = torch.randint(1, versions, half.shape, generator=g)
+        return torch.where(torch.rand(half.shape, generator=g) < p_recoloured, other, 0)
+
     tid, vid = torch.tensor(train_ids), torch.tensor(val_ids)
     for s in range(steps + 1):
         for group in opt.param_groups:
             group["lr"] = 1e-3 * (1 - 0.9 * s / max(steps, 1))
-        loss = metric_loss(metric, desc, target, *pairs(tid))
+        a, b, half1, half2 = pairs(tid)
+        loss = metric_loss(metric, desc, target, a, b, half1, half2, versions_of(half1), versions_of(half2))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
