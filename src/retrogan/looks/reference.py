@@ -24,8 +24,8 @@ from .gan import GanLook
 MIN_SIDE = 64
 REF_SIDE = 256
 # One or a few references of scenes the metric never saw read noisily, so the mixture is soft (the unpaired prior's
-# default is the same since it too went from 1 to 4). Chosen on references held out of a scratch metric's training (DEVELOPERS.md, "Seen scenes"):
-# tau 2 7.91, tau 4 6.62, tau 8 6.41 but B&W 6.88 (from 4.40).
+# default went from 1 to 4 too). Chosen on references held out of a scratch metric's training (DEVELOPERS.md,
+# "Seen scenes"): tau 2 7.91, tau 4 6.62, tau 8 6.41 but B&W 6.88 (from 4.40).
 RECOGNISE_TAU = 4.0
 
 

@@ -104,13 +104,10 @@ def metric_loss(metric: LookMetric, desc: torch.Tensor, target: torch.Tensor, a:
     ``var2``: which one, per photo of ``half1``, ``half2``; None: the first); target (K, K) ΔE. Pairs (a[i], b[i])
     seen through the photo sets half1[i] and half2[i] (disjoint): relative squared error (d - t)^2 / (t + 1), so
     near looks count."""
-    if desc.ndim == 4:
-        var1 = torch.zeros_like(half1) if var1 is None else var1
-        var2 = torch.zeros_like(half2) if var2 is None else var2
-        e1, e2 = desc[a[:, None], half1, var1], desc[b[:, None], half2, var2]
-    else:
-        e1, e2 = desc[a[:, None], half1], desc[b[:, None], half2]
-    d = (metric(e1).mean(1) - metric(e2).mean(1)).norm(dim=1)
+    desc = desc if desc.ndim == 4 else desc[:, :, None]
+    var1 = torch.zeros_like(half1) if var1 is None else var1
+    var2 = torch.zeros_like(half2) if var2 is None else var2
+    d = (metric(desc[a[:, None], half1, var1]).mean(1) - metric(desc[b[:, None], half2, var2]).mean(1)).norm(dim=1)
     t = target[a, b]
     return (((d - t) ** 2) / (t + 1)).mean()
 
