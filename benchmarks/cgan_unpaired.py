@@ -4,12 +4,17 @@ use the same 10 style renders). Our rows: the look recognised in the style photo
 catalogue looks, which never include the six dev stocks), the cGAN trained from that prior (adversarial loss,
 content term, self-training rounds), and with --no-prior also the cGAN without it.
 
-    .venv/bin/python benchmarks/cgan_unpaired.py --minutes 15 [--stocks slide,B&W] [--no-prior]
+    .venv/bin/python benchmarks/cgan_unpaired.py --minutes 15 [--stocks slide,B&W] [--no-prior] [--scenes test]
+
+``--scenes test``: scenes the look reader never saw (the transfer encoder and the look metric were trained on the 20
+training photos): the style photos are renders of the first 7 test photos, the raw photos the other 7, and those 7
+are scored (they are the photos the user transforms; no truth is used in training).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -31,11 +36,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-prior", action="store_true", help="also train the cGAN without the recognised look")
     ap.add_argument("--name", default="cgan_unpaired")
+    ap.add_argument("--scenes", choices=("train", "test"), default="train",
+                    help="train: raw and style photos from the training photos, scored on the 14 test photos; "
+                         "test: style from test photos 0-6, raw = test photos 7-13, scored on those")
     ap.add_argument("--lambda-gan", type=float, default=None, help="adversarial weight (default: TrainConfig's)")
     args = ap.parse_args()
     names, imgs = photos()
     tr, te = split()
     raw_idx, style_idx = tr[:10], tr[10:20]
+    if args.scenes == "test":
+        style_idx, raw_idx = te[:7], te[7:]
+        te = raw_idx
     results = {}
     for stock in args.stocks.split(","):
         tg = renders(STOCKS[stock])
@@ -91,14 +102,18 @@ def main() -> None:
             for s in systems]
     recog = "\n".join(f"- {st}: " + ", ".join(f"{n} {w:.0%}" for n, w in r["_recognised"][:3])
                        + f" (set-up with recognition {r['_recognise_s']} s)" for st, r in results.items())
-    md = (f"Unpaired task: 10 raw photos + renders of 10 other photos, mean CIEDE2000 on 14 held-out photos; "
-          f"{args.minutes:g} min of cGAN training per stock.\n\n"
+    protocol = ("10 raw photos + renders of 10 other photos, mean CIEDE2000 on 14 held-out photos"
+                if args.scenes == "train" else "7 raw test photos + renders of the 7 other test photos (scenes the "
+                "look reader never saw), mean CIEDE2000 on the 7 raw photos transformed")
+    md = (f"`{' '.join(['benchmarks/cgan_unpaired.py'] + sys.argv[1:])}`. Unpaired task: {protocol}; "
+          f"prior tau {TrainConfig().prior_tau:g}; {args.minutes:g} min of cGAN training per stock.\n\n"
           + markdown_table(["system"] + list(results) + ["mean"], rows)
           + "\n\nsteps: " + json.dumps({k: {n: v for n, v in r.items() if n.startswith("_steps")}
                                           for k, r in results.items()})
           + "\n\nRecognised looks (largest weights; the catalogue holds no dev stock):\n" + recog)
     print(md)
-    save(args.name, {"machine": machine(), "minutes": args.minutes, "lambda_gan": args.lambda_gan, "results": results}, md)
+    save(args.name, {"machine": machine(), "minutes": args.minutes, "lambda_gan": args.lambda_gan,
+                     "scenes": args.scenes, "prior_tau": TrainConfig().prior_tau, "results": results}, md)
 
 
 if __name__ == "__main__":
