@@ -38,7 +38,7 @@ def main() -> None:
     from retrogan.looks.reference import RECOGNISE_TAU
     from retrogan.train.config import TrainConfig
     from retrogan.transfer.model import bundled_model_dir, load_model
-    from retrogan.transfer.recognise import SIDE, _squares, candidate_codes, load_recogniser
+    from retrogan.transfer.recognise import candidate_codes, load_recogniser, recognise_from_codes
 
     t0 = time.perf_counter()
     folder = bundled_model_dir()
@@ -49,10 +49,8 @@ def main() -> None:
     n = len(te)
     cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
     small = [tensor(imgs[i][::args.stride, ::args.stride]) for i in te]
-    with torch.no_grad():
-        codes = candidate_codes(encoder, luts, [tensor(imgs[i], 256) for i in te], metric, per_image=True)
-        style = {s: metric(encoder.describe(_squares([tensor(renders(f)[i], 256) for i in te], SIDE)))
-                 for s, f in STOCKS.items()}  # (14, D): each test photo in each stock, read once
+    codes = candidate_codes(encoder, luts, [tensor(imgs[i], 256) for i in te], metric, per_image=True)
+    style = {s: [tensor(renders(f)[i], 256) for i in te] for s, f in STOCKS.items()}
     truth = {s: [renders(f)[i][::args.stride, ::args.stride] for i in te] for s, f in STOCKS.items()}
     print(f"read {len(cands)} candidates on {n} photos in {time.perf_counter() - t0:.0f} s", flush=True)
 
@@ -61,9 +59,8 @@ def main() -> None:
         return mean_delta_e(preds, [truth[stock][k] for k in keep])
 
     def mixture(keep: list[int], sty: list[int], stock: str, tau: float) -> torch.Tensor:
-        d = (codes[:, keep].mean(1) - style[stock][sty].mean(0)).norm(dim=1)
-        w = torch.softmax(-(d - d.min()) / (tau * metric.config.scale), 0)
-        return (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
+        return recognise_from_codes(encoder, names, luts, codes[:, keep].mean(1), [style[stock][j] for j in sty],
+                                    tau=tau, metric=metric).lut
 
     half = [list(range(n // 2)), list(range(n // 2, n))]
     tasks = {"one reference": [([k for k in range(n) if k != j], [j]) for j in range(n)],
