@@ -18,8 +18,8 @@ from retrogan.film import lut as L  # noqa: E402
 from retrogan.train.prior import prior_pairs, recognise, recogniser_dir  # noqa: E402
 from retrogan.transfer.metric import METRIC, load_metric  # noqa: E402
 from retrogan.transfer.model import load_model  # noqa: E402
-from retrogan.transfer.recognise import (BANK, candidate_codes, load_bank, load_candidates, recognise_look,  # noqa: E402
-                                         save_bank)
+from retrogan.transfer.recognise import (BANK, _squares, allowed, candidate_codes, is_neutral,  # noqa: E402
+                                         load_bank, load_candidates, neutral_looks, recognise_look, save_bank)
 
 N = 9
 
@@ -109,6 +109,30 @@ def test_recognises_the_look_of_other_scenes(encoder, metric, truth, learned):
     assert abs(sum(w for _, w in found.weights) - 1) < 1e-5
     mix = sum(w * (L.identity(N) if n == "none" else cat[n]) for n, w in found.weights)
     assert torch.allclose(found.lut, mix, atol=1e-5)
+
+
+def test_black_and_white_is_read_from_the_pixels(encoder, metric):
+    """Neutral style photos choose among the B&W looks only, colour ones never among them; a toned print is colour."""
+    cat = looks()
+    ident = L.identity(N)
+    grey = 0.3 * ident[0] + 0.59 * ident[1] + 0.11 * ident[2]
+    cat["mono"], cat["mono flat"] = grey.expand(3, -1, -1, -1), (0.2 + 0.6 * grey).expand(3, -1, -1, -1)
+    names, luts = list(cat), torch.stack(list(cat.values()))
+    cands = torch.cat([ident[None], luts])
+    assert neutral_looks(cands).tolist() == [False, False, False, False, True, True]  # "none", sepia toned
+    sources = [photo(f, 96) for f in MODERN]
+    for truth, b_and_w in (("mono", True), ("sepia", False), ("cool", False)):
+        style = L.trilinear(_squares([photo(f, 96) for f in OTHER], 96), cat[truth])
+        assert is_neutral(style) == b_and_w
+        assert allowed(cands, style).tolist() == [not b_and_w] * 4 + [b_and_w] * 2
+        found = recognise_look(encoder, names, luts, sources, list(style), tau=1000.0, metric=metric)
+        weights = dict(found.weights)
+        assert sum(weights[n] for n in ("mono", "mono flat")) == pytest.approx(1.0 if b_and_w else 0.0, abs=1e-6)
+        assert torch.isinf(found.distances).sum() == (4 if b_and_w else 2)
+    grey = _squares([photo(f) for f in MODERN], 256).mean(1, keepdim=True).expand(-1, 3, -1, -1)  # as recognition
+    noisy = (grey + 0.008 * torch.randn(grey.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    assert is_neutral(noisy) and not is_neutral(noisy + torch.tensor([0.03, 0, -0.03]).view(1, 3, 1, 1))  # grain; a cast
+    assert allowed(luts[3:], _squares([photo(f, 96) for f in OTHER], 96)).all()  # only B&W looks: all, never none
 
 
 def test_recogniser_rejects_empty_sets_and_bad_tau(encoder):

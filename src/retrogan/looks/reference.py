@@ -24,8 +24,10 @@ from .gan import GanLook
 MIN_SIDE = 64
 REF_SIDE = 256
 # One or a few references of scenes the metric never saw read noisily, so the mixture is soft (the unpaired prior's
-# default went from 1 to 4 too). Chosen on references held out of a scratch metric's training (DEVELOPERS.md,
-# "Seen scenes"): tau 2 7.91, tau 4 6.62, tau 8 6.41 but B&W 6.88 (from 4.40).
+# default too). Chosen on references held out of a scratch metric's training (DEVELOPERS.md, "Seen scenes"): tau 2
+# 7.91, 4 6.62, 8 6.41. With black and white read from the pixels (transfer.recognise.allowed) 4 6.44, 8 5.76, but
+# 8 is nearly the plain mean of the colour candidates: it washes out strong looks (a sepia reference 6.86 -> 11.92;
+# DEVELOPERS.md, "Black and white").
 RECOGNISE_TAU = 4.0
 
 

@@ -13,6 +13,12 @@ distance is read in ΔE units by a head trained to ignore the scenes, and the we
 ``softmax(-(d - min d) / (tau * scale))``: better on both halves of the unpaired task and on the one-reference task
 (benchmarks/results/look_metric.md).
 
+Black and white is read from the pixels, not by the metric: style photos with no colour at all (every pixel's a*, b*
+within ``NEUTRAL_SPREAD`` of their median, and that median near grey) choose among the candidates that render in black
+and white, and any other style photos among those that do not (``allowed``). On new scenes the metric misreads by a
+few ΔE, and a soft mixture otherwise lends a black-and-white look some colour and a colour look some grey
+(DEVELOPERS.md, "Black and white").
+
 The catalogue ships beside the transfer model (``bank.safetensors``: the looks the model was trained on, at 17^3).
 """
 from __future__ import annotations
@@ -26,9 +32,13 @@ import torch
 import torch.nn.functional as F
 
 from ..film import lut as L
+from ..metrics import srgb_to_lab
 
 BANK = "bank.safetensors"
 SIDE = 256  # images are area-resized to this square before the encoder (as references are)
+NEUTRAL_SPREAD = 0.5  # mean a*b* distance of the style photos' pixels from their median: below it (and grey), B&W
+NEUTRAL_TINT = 2.0    # ... and that median's chroma at most this (a slightly off scan; toned prints read 7-9)
+NEUTRAL_CHROMA = 1.0  # a look whose outputs average less chroma than this over its grid renders in black and white
 
 
 def save_bank(path: Path, names: list[str], luts: torch.Tensor, recipes: torch.Tensor | None = None) -> None:
@@ -109,6 +119,32 @@ def _reader(encoder, metric):
     return encoder if metric is None else (lambda x: metric(encoder.describe(x)))
 
 
+def is_neutral(images: torch.Tensor) -> bool:
+    """(B, 3, H, W) sRGB in [0, 1]: black and white? Every pixel's a*, b* near their median, and that median grey
+    (read at 64 px, so grain averages out: digital B&W and its JPEGs read 0, grey with noise of 2/255 per channel 0.44;
+    the benchmark's photos rendered in colour stocks 1.0 and more, their median 5 and more; toned prints, whose median
+    is a tint, are not neutral)."""
+    small = F.adaptive_avg_pool2d(images.float(), (min(64, images.shape[-2]), min(64, images.shape[-1])))  # not grain
+    ab = srgb_to_lab(small.permute(0, 2, 3, 1).reshape(-1, 3).double().numpy())[:, 1:]
+    mid = np.median(ab, axis=0)
+    return bool(np.linalg.norm(ab - mid, axis=1).mean() < NEUTRAL_SPREAD and np.linalg.norm(mid) < NEUTRAL_TINT)
+
+
+def neutral_looks(luts: torch.Tensor) -> torch.Tensor:
+    """(n, 3, N, N, N) -> (n,) bool: the looks that render in black and white (their outputs over the whole grid
+    average less than ``NEUTRAL_CHROMA``); a B&W look with a cast (a toned print) is not neutral."""
+    out = luts.clamp(0, 1).flatten(2).transpose(1, 2).double().numpy()     # (n, N^3, 3)
+    chroma = np.linalg.norm(srgb_to_lab(out)[..., 1:], axis=-1).mean(1)
+    return torch.from_numpy(chroma < NEUTRAL_CHROMA)
+
+
+def allowed(luts: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+    """(n,) bool over ``luts`` (with "none" first, as in ``candidate_codes``): the B&W looks for neutral style
+    photos, the others for any other; every look when none qualifies."""
+    keep = neutral_looks(luts) == is_neutral(style)
+    return keep if keep.any() else torch.ones_like(keep)
+
+
 @torch.no_grad()
 def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], metric=None,
                     max_images: int = 16, per_image: bool = False) -> torch.Tensor:
@@ -128,19 +164,21 @@ def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], me
 def recognise_from_codes(encoder, names: list[str], luts: torch.Tensor, codes: torch.Tensor,
                          style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16,
                          metric=None) -> Recognised:
-    """The weights of the candidates whose ``codes`` (``candidate_codes``) read nearest the style photos."""
+    """The weights of the candidates whose ``codes`` (``candidate_codes``) read nearest the style photos, among
+    those ``allowed`` for them (the others weigh 0 and read ``inf`` in ``distances``)."""
     if not style:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     if tau <= 0:
         raise ValueError(f"tau must be positive, got {tau}")
-    target = _reader(encoder, metric)(_squares(style[:max_images], SIDE)).mean(0)
+    squares = _squares(style[:max_images], SIDE)
+    target = _reader(encoder, metric)(squares).mean(0)
+    cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
+    d = (codes - target).pow(2).sum(1) if metric is None else (codes - target).norm(dim=1)
+    d = d.masked_fill(~allowed(cands, squares), float("inf"))
     if metric is None:
-        d = (codes - target).pow(2).sum(1)
         w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
     else:
-        d = (codes - target).norm(dim=1)
         w = torch.softmax(-(d - d.min()) / (tau * metric.config.scale), 0)
-    cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
     lut = (w.view(-1, 1, 1, 1, 1) * cands).sum(0)
     labels = ["none"] + list(names)
     order = torch.argsort(w, descending=True).tolist()
