@@ -8,6 +8,10 @@ a test photo. Two tasks, scored by mean CIEDE2000 against the true renders of th
 - unpaired halves (the unpaired trainer's recognised start, ``prior="recognise"``): the stock renders of one half of
   the test photos are the style photos, the other half are the modern photos and are scored; both ways round.
 
+A last table repeats the one-reference task with strong looks of old prints, made here as 3D LUTs (sepia-toned,
+cyanotype, a faded warm print): the six stocks are mild looks, where a soft mixture (nearly the mean of all the
+candidates) does well; these show what softness costs a reference with a strong look.
+
     python benchmarks/recognise_unseen.py [--taus 1 2 4 8]
 
 Scored on every fourth pixel in each direction: a LUT is per pixel, so this is a subsample of the full-resolution
@@ -24,6 +28,18 @@ import torch
 from _common import machine, markdown_table, save
 from protocol import STOCKS, mean_delta_e, photos, renders, split
 from stgan_reference import tensor
+
+
+def strong_looks(n: int = 33) -> dict[str, torch.Tensor]:
+    """Old-print looks none of the candidates is: sepia toning, a cyanotype, a faded warm colour print."""
+    from retrogan.film import lut as L
+
+    ident = L.identity(n)
+    grey = 0.2126 * ident[0] + 0.7152 * ident[1] + 0.0722 * ident[2]
+    fade = 0.7 * ident + 0.3 * grey
+    return {"sepia print": torch.stack([0.9 * grey + 0.08, 0.8 * grey + 0.05, 0.62 * grey + 0.03]),
+            "cyanotype": torch.stack([0.55 * grey + 0.04, 0.75 * grey + 0.12, 0.8 * grey + 0.2]),
+            "faded print": (0.62 * fade + 0.2 + torch.tensor([0.07, 0.02, -0.05]).view(3, 1, 1, 1)).clamp(0, 1)}
 
 
 def main() -> None:
@@ -52,6 +68,9 @@ def main() -> None:
     codes = candidate_codes(encoder, luts, [tensor(imgs[i], 256) for i in te], metric, per_image=True)
     style = {s: [tensor(renders(f)[i], 256) for i in te] for s, f in STOCKS.items()}
     truth = {s: [renders(f)[i][::args.stride, ::args.stride] for i in te] for s, f in STOCKS.items()}
+    for look, lut in strong_looks().items():
+        style[look] = [L.trilinear(tensor(imgs[i], 256)[None], lut)[0] for i in te]
+        truth[look] = [L.trilinear(x[None], lut)[0].permute(1, 2, 0).numpy() for x in small]
     print(f"read {len(cands)} candidates on {n} photos in {time.perf_counter() - t0:.0f} s", flush=True)
 
     def score(lut: torch.Tensor, stock: str, keep: list[int]) -> float:
@@ -63,32 +82,35 @@ def main() -> None:
                                     tau=tau, metric=metric).lut
 
     half = [list(range(n // 2)), list(range(n // 2, n))]
-    tasks = {"one reference": [([k for k in range(n) if k != j], [j]) for j in range(n)],
-             "unpaired, style first half": [(half[1], half[0])],
-             "unpaired, style second half": [(half[0], half[1])]}
+    one = [([k for k in range(n) if k != j], [j]) for j in range(n)]
+    tasks = {"one reference": (one, list(STOCKS)),
+             "unpaired, style first half": ([(half[1], half[0])], list(STOCKS)),
+             "unpaired, style second half": ([(half[0], half[1])], list(STOCKS)),
+             "one reference, strong looks": (one, list(strong_looks()))}
     results: dict = {}
-    for task, cases in tasks.items():
-        results[task] = {"identity": {s: float(np.mean([score(cands[0], s, k) for k, _ in cases])) for s in STOCKS}}
+    for task, (cases, looks) in tasks.items():
+        results[task] = {"identity": {s: float(np.mean([score(cands[0], s, k) for k, _ in cases])) for s in looks}}
         for tau in args.taus:
             results[task][f"tau {tau:g}"] = {
-                s: float(np.mean([score(mixture(k, j, s, tau), s, k) for k, j in cases])) for s in STOCKS}
+                s: float(np.mean([score(mixture(k, j, s, tau), s, k) for k, j in cases])) for s in looks}
         for system, row in results[task].items():
             print(task, system, " ".join(f"{v:.2f}" for v in row.values()), f"mean {np.mean(list(row.values())):.2f}",
                   flush=True)
 
-    header = ["system"] + list(STOCKS) + ["mean", "stocks below identity"]
     parts = []
     for task, rows in results.items():
         ident = rows["identity"]
+        header = ["system"] + list(ident) + ["mean", "looks below identity"]
         body = [[system] + [f"{v:.2f}" for v in row.values()] + [f"{np.mean(list(row.values())):.2f}",
-                 "-" if system == "identity" else str(sum(row[s] < ident[s] for s in STOCKS))]
+                 "-" if system == "identity" else str(sum(row[s] < ident[s] for s in ident))]
                 for system, row in rows.items()]
         parts.append(f"**{task}**\n\n" + markdown_table(header, body))
     md = (f"`python benchmarks/recognise_unseen.py` ({time.perf_counter() - t0:.0f} s). The shipped encoder, look "
           f"metric and {len(cands)} candidates (\"none\", the catalogue, its recipes) on the 14 test photos only: "
           f"scenes none of them was trained on. Mean CIEDE2000 of the photos transformed (every {args.stride}th "
           f"pixel). One reference: each test photo in turn is the style photo, the other 13 are transformed. "
-          f"Unpaired: one half's stock renders are the style photos, the other half is transformed. Shipped: "
+          f"Unpaired: one half's stock renders are the style photos, the other half is transformed. Strong looks: "
+          f"the one-reference task with old-print looks made as LUTs here (`strong_looks`). Shipped: "
           f"`--recognise` tau {RECOGNISE_TAU:g}, the unpaired prior tau {TrainConfig().prior_tau:g}.\n\n"
           + "\n\n".join(parts))
     print(md)
