@@ -129,9 +129,10 @@ def test_black_and_white_is_read_from_the_pixels(encoder, metric):
         weights = dict(found.weights)
         assert sum(weights[n] for n in ("mono", "mono flat")) == pytest.approx(1.0 if b_and_w else 0.0, abs=1e-6)
         assert torch.isinf(found.distances).sum() == (4 if b_and_w else 2)
-    grey = _squares([photo(f) for f in MODERN], 256).mean(1, keepdim=True).expand(-1, 3, -1, -1)  # as recognition
-    noisy = (grey + 0.008 * torch.randn(grey.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
-    assert is_neutral(noisy) and not is_neutral(noisy + torch.tensor([0.03, 0, -0.03]).view(1, 3, 1, 1))  # grain; a cast
+    flat = _squares([photo(f) for f in MODERN], 256).mean(1, keepdim=True).expand(-1, 3, -1, -1)  # as recognition
+    noisy = (flat + 0.008 * torch.randn(flat.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
+    assert is_neutral(noisy)  # grain is not colour
+    assert not is_neutral(noisy + torch.tensor([0.03, 0, -0.03]).view(1, 3, 1, 1))  # a cast is
     assert allowed(luts[3:], _squares([photo(f, 96) for f in OTHER], 96)).all()  # only B&W looks: all, never none
 
 
