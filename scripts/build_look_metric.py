@@ -61,7 +61,6 @@ def main() -> None:
         versions = [src] + [recoloured(src, g) for _ in range(args.recoloured)]
         desc = torch.stack([torch.stack([encoder.describe(L.trilinear(v, lut).clamp(0, 1)) for lut in looks])
                             for v in versions], 2)  # (K, 20, 1 + recoloured, D)
-        desc = desc[:, :, 0] if args.recoloured == 0 else desc
     print(f"descriptions and distances of {len(looks)} looks: {time.perf_counter() - t0:.0f} s", flush=True)
     held = list(range(len(looks) - args.sampled // 5, len(looks)))
     info = {"looks": ["none"] + names + [f"{args.sampled} sampled (LookBank, seed {args.seed + 1})"],
