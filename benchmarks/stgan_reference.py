@@ -127,6 +127,8 @@ def main() -> None:
     ap.add_argument("--save", type=Path, default=None, help="write the trained model folder here")
     ap.add_argument("--name", default="stgan_reference")
     ap.add_argument("--load", type=Path, default=None, help="evaluate this saved model instead of training one")
+    ap.add_argument("--adapt-seconds", type=float, default=0.0, help="also score `--recognise --fit` with this "
+                    "budget: the look metric adapted to the photos each reference transforms (every reference)")
     ap.add_argument("--fit-seconds", type=float, default=0.0, help="also score --fit (on the test photos' "
                     "thumbnails: the user's inputs) with this budget per stock and reference")
     args = ap.parse_args()
@@ -163,13 +165,25 @@ def main() -> None:
     bank_tables = bank.luts
     catalogue = load_catalogue(args.load)
     rec_times: list[float] = []
+    adapted, adapt_reports = {}, []
     if catalogue:
-        from retrogan.transfer.recognise import candidate_codes
+        from retrogan.transfer.metric import AdaptConfig
+        from retrogan.transfer.recognise import adapted_metric, candidate_descriptions
 
         t = time.perf_counter()
-        codes = candidate_codes(model.encoder, catalogue[1], [tensor(t, 256) for t in tests], catalogue[2],
-                                per_image=True)  # (n, 14, D): each reference reads on the photos it transforms
+        thumbs = [tensor(t, 256) for t in tests]
+        desc = candidate_descriptions(model.encoder, catalogue[1], thumbs)  # (n, 14, dim)
+        with torch.no_grad():
+            codes = catalogue[2](desc)  # (n, 14, D): each reference reads on the photos it transforms
         codes_s = time.perf_counter() - t
+        for n, (_, keep) in enumerate(references(args.refs_from, args.refs, train_idx, test_idx)):
+            if args.adapt_seconds:  # --recognise --fit: it depends on the photos to transform, not on the stock
+                reports = []
+                m = adapted_metric(catalogue[2], catalogue[1], desc[:, keep], [thumbs[k] for k in keep],
+                                   AdaptConfig(seconds=args.adapt_seconds), log=reports.append)
+                with torch.no_grad():
+                    adapted[n] = (m, m(desc[:, keep]).mean(1))
+                adapt_reports += reports
     rows, payload = [], {}
     for stock, file in STOCKS.items():
         truth_all = renders(file)
@@ -202,6 +216,11 @@ def main() -> None:
                 preds = recognised(model, catalogue, codes[:, keep].mean(1), ref, inputs)
                 rec_times.append(time.perf_counter() - t)
                 scores.setdefault("recognised (--recognise)", []).append(mean_delta_e(preds, targets))
+            if n in adapted:
+                names, luts, _ = catalogue
+                preds = recognised(model, (names, luts, adapted[n][0]), adapted[n][1], ref, inputs)
+                scores.setdefault("recognised, metric adapted (--recognise --fit)", []).append(
+                    mean_delta_e(preds, targets))
             if args.fit_seconds and n == 0:  # the fit is slow: scored on the first reference only
                 scores.setdefault("ST-GAN feed-forward, first ref", []).append(scores["ST-GAN feed-forward"][-1])
                 scores.setdefault("ST-GAN fit", []).append(mean_delta_e(fitted(model, ref, inputs, args.fit_seconds),
@@ -209,14 +228,17 @@ def main() -> None:
         payload[stock] = {k: v for k, v in scores.items()}
         print(stock, {k: round(float(np.mean(v)), 2) for k, v in scores.items()})
         rows.append([stock] + [f"{np.mean(v):.2f} (≤{np.max(v):.2f})" if k in ("ST-GAN feed-forward",
-                               "recognised (--recognise)") else f"{np.mean(v):.2f}"
+                               "recognised (--recognise)", "recognised, metric adapted (--recognise --fit)")
+                               else f"{np.mean(v):.2f}"
                                for k, v in scores.items()])
     header = ["stock", "identity", "Reinhard", "histogram matching", "nearest bank look (oracle, 256 px)",
               "ST-GAN feed-forward (mean, worst of refs)"] + (
         [f"recognised: {len(catalogue[0])} known looks, learned metric (mean, worst)"] if catalogue else []) + (
+        [f"recognised, metric adapted {args.adapt_seconds:g} s (--recognise --fit; mean, worst)"] if adapted else []) + (
         ["feed-forward, first ref", f"ST-GAN fit {args.fit_seconds:g} s, first ref"] if args.fit_seconds else [])
     mean_row = ["mean"] + [f"{np.mean([np.mean(payload[s][k]) for s in STOCKS]):.2f}" for k in payload[next(iter(STOCKS))]]
     command = (f"--load {args.load}" if args.load else f"--minutes {args.minutes:g}") + (
+        f" --adapt-seconds {args.adapt_seconds:g}" if args.adapt_seconds else "") + (
         f" --fit-seconds {args.fit_seconds:g} (fit scored on the first reference)" if args.fit_seconds else "") + f" --refs {args.refs} --refs-from {args.refs_from}"
     md = (f"`python benchmarks/stgan_reference.py {command}` — feed-forward transfer model trained "
           f"{trainer.step_num} steps ({train_s / 60:.1f} min) on {len(bank_files())} film LUTs + "
@@ -229,11 +251,14 @@ def main() -> None:
           + markdown_table(header, rows + [mean_row]) + "\n"
           + (f"\nRecognition: reading the {len(catalogue[0]) + 1} candidate looks on the 14 photos' 256 px "
              f"thumbnails {codes_s:.0f} s (once: it does not depend on the reference), then per reference reading it "
-             f"and rendering the photos at full size: median {np.median(rec_times):.1f} s.\n" if rec_times else ""))
+             f"and rendering the photos at full size: median {np.median(rec_times):.1f} s.\n" if rec_times else "")
+          + ("Adapting the metric (once per reference, on the 13 photos it transforms): "
+             + "; ".join(adapt_reports) + ".\n" if adapt_reports else ""))
     print(md)
     save(args.name, {"machine": machine(), "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, "steps": trainer.step_num,
                      "train_seconds": train_s, "scores": payload, "history": trainer.history,
-                     "recognise_seconds": rec_times, "candidate_codes_seconds": codes_s if catalogue else None}, md)
+                     "recognise_seconds": rec_times, "candidate_codes_seconds": codes_s if catalogue else None,
+                     "adapt": adapt_reports}, md)
 
 
 if __name__ == "__main__":

@@ -258,4 +258,4 @@ def test_reference_transfer_endpoint(client, photo_rgb):
     r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
                                             ("reference", ("old.png", png_bytes(sepia)))],
                     data={"recognise": "true", "fit_seconds": "5"})
-    assert r.status_code == 422 and "choose one" in r.json()["error"]
+    assert r.status_code == 422 and "several photos" in r.json()["error"]

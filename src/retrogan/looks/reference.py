@@ -92,11 +92,10 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
                    recognise: bool = False, log=None) -> GanLook | LutLook:
     """The look of ``refs`` (one or several photos of one look: their codes are averaged). ``fit``: refine the
     code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves).
-    ``recognise``: recognise the look on ``fit_photos`` (required) among the catalogue's looks (a LutLook)."""
+    ``recognise``: recognise the look on ``fit_photos`` (required) among the catalogue's looks (a LutLook); with
+    ``fit``, the look metric is first adapted to those photos for ``fit_seconds`` (``recognise.adapted_metric``)."""
     if not refs:
         raise StyleError("give at least one --reference photo")
-    if recognise and fit:
-        raise StyleError("--recognise and --fit are two different ways to read the look: choose one")
     if recognise and not fit_photos:
         raise StyleError("recognising the look needs the photos to transform (at least one readable image)")
     folder = Path(model_dir) if model_dir else bundled_model_dir()
@@ -106,7 +105,7 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
     model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
     name = "+".join(Path(r).stem for r in refs)[:60]
     if recognise:
-        return _recognised(folder, model, images, fit_photos, name, log)
+        return _recognised(folder, model, images, fit_photos, name, log, fit_seconds if fit else None)
     batch = torch.stack([_square(x) for x in images])
     with torch.no_grad():
         code = model.code(batch)
@@ -120,8 +119,10 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
     return GanLook(f"reference:{name}", CodedGenerator(model.generator, code).eval(), "fast", ["reference"])
 
 
-def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.ndarray], name: str, log) -> LutLook:
+def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.ndarray], name: str, log,
+                adapt_seconds: float | None = None) -> LutLook:
     from ..film import lut as L
+    from ..transfer.metric import AdaptConfig
     from ..transfer.recognise import BANK, load_recogniser, recognise_look
     from .gan import thumbnail
 
@@ -129,7 +130,9 @@ def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.n
         raise StyleError(f"{folder}: no look catalogue ({BANK}) beside the transfer model: recognition needs one")
     names, luts, metric = load_recogniser(folder)
     sources = [thumbnail(p, REF_SIDE)[0] for p in photos]
-    found = recognise_look(model.encoder, names, luts, sources, refs, tau=RECOGNISE_TAU, metric=metric)
+    adapt = AdaptConfig(seconds=adapt_seconds) if adapt_seconds else None
+    found = recognise_look(model.encoder, names, luts, sources, refs, tau=RECOGNISE_TAU, metric=metric, adapt=adapt,
+                           log=log)
     if log:
         log(f"recognised look: {found.summary()}")
     return LutLook(f"reference:{name}", L.to_table(found.lut))

@@ -112,6 +112,22 @@ def metric_loss(metric: LookMetric, desc: torch.Tensor, target: torch.Tensor, a:
     return (((d - t) ** 2) / (t + 1)).mean()
 
 
+def sample_pairs(ids: torch.Tensor, near: torch.Tensor, photos: int, batch: int, generator: torch.Generator,
+                 first: int | None = None):
+    """(a, b, half1, half2): looks drawn from ``ids``, a quarter of them paired with themselves, nearly half with
+    one of their ``near`` looks (when it is among ``ids``), the rest with any; each pair seen through two disjoint
+    sets of the ``photos``: halves, or ``first`` photos against all the others."""
+    g = generator
+    a = ids[torch.randint(len(ids), (batch,), generator=g)]
+    r = torch.rand(batch, generator=g)
+    other = torch.where(r < 0.25, a, ids[torch.randint(len(ids), (batch,), generator=g)])
+    nb = near[a, torch.randint(near.shape[1], (batch,), generator=g)]
+    other = torch.where((r >= 0.25) & (r < 0.7) & torch.isin(nb, ids), nb, other)
+    perm = torch.stack([torch.randperm(photos, generator=g) for _ in range(batch)])
+    cut = photos // 2 if first is None else first
+    return a, other, perm[:, :cut], perm[:, cut:]
+
+
 def train_metric(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int], val_ids: list[int], steps: int,
                  generator: torch.Generator, config: MetricConfig | None = None, batch: int = 64,
                  log=None, p_recoloured: float = 0.5) -> LookMetric:
@@ -128,16 +144,9 @@ def train_metric(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int],
         metric = LookMetric(config or MetricConfig(dim))
     opt = torch.optim.Adam(metric.parameters(), lr=1e-3, weight_decay=1e-4)
     near = torch.argsort(target, 1)[:, 1:21]
-    n_near = near.shape[1]
 
     def pairs(ids: torch.Tensor):
-        a = ids[torch.randint(len(ids), (batch,), generator=g)]
-        r = torch.rand(batch, generator=g)
-        other = torch.where(r < 0.25, a, ids[torch.randint(len(ids), (batch,), generator=g)])
-        nb = near[a, torch.randint(n_near, (batch,), generator=g)]
-        other = torch.where((r >= 0.25) & (r < 0.7) & torch.isin(nb, ids), nb, other)
-        perm = torch.stack([torch.randperm(p, generator=g) for _ in range(batch)])
-        return a, other, perm[:, : p // 2], perm[:, p // 2:]
+        return sample_pairs(ids, near, p, batch, g)
 
     def versions_of(half: torch.Tensor) -> torch.Tensor:
         if versions == 1:
@@ -159,3 +168,52 @@ def train_metric(desc: torch.Tensor, target: torch.Tensor, train_ids: list[int],
                 val = float(np.mean([float(metric_loss(metric, desc, target, *pairs(vid))) for _ in range(20)]))
             log(f"step {s}: train {loss.item():.3f}, held-out looks {val:.3f}")
     return metric.eval()
+
+
+@dataclass
+class AdaptConfig:
+    seconds: float = 60.0
+    steps: int = 1000
+    lr: float = 1e-3
+    batch: int = 64
+    one_share: float = 0.5  # pairs read through one photo against the rest (as a single reference is read)
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def adapt_metric(metric: LookMetric, desc: torch.Tensor, target: torch.Tensor, config: AdaptConfig | None = None,
+                 log=None) -> tuple[LookMetric, dict]:
+    """A copy of ``metric`` fine-tuned on the user's own photos, so that it reads *their* scenes (a head trained on
+    20 scenes misreads new ones by a few ΔE; DEVELOPERS.md, "Adapting the metric"). ``desc`` (K, P, dim): every
+    candidate look on each of the P >= 2 photos; ``target`` (K, K): the looks' true distances on their pixels
+    (``look_distances``). The same loss as ``train_metric``, its pairs read through one photo against the other
+    P - 1 (``one_share`` of the steps) or through two halves; Adam at ``lr`` for ``steps`` or ``seconds``,
+    whichever ends first. No truth about the look to recognise is used: only the catalogue rendered on the photos."""
+    import copy
+    import time
+
+    cfg = config or AdaptConfig()
+    k, p = desc.shape[:2]
+    if p < 2:
+        raise ValueError("adapting the look metric needs at least two photos")
+    g = torch.Generator().manual_seed(cfg.seed)
+    out = copy.deepcopy(metric).train()
+    opt = torch.optim.Adam(out.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    near, ids = torch.argsort(target, 1)[:, 1:21], torch.arange(k)
+    t0, step, first = time.perf_counter(), 0, None
+    with torch.enable_grad():
+        while step < cfg.steps and time.perf_counter() - t0 < cfg.seconds:
+            one = bool(torch.rand(1, generator=g) < cfg.one_share)
+            loss = metric_loss(out, desc, target, *sample_pairs(ids, near, p, cfg.batch, g, 1 if one else None))
+            first = loss.item() if first is None else first
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+    report = {"steps": step, "seconds": round(time.perf_counter() - t0, 1), "first_loss": first,
+              "last_loss": loss.item() if step else None}
+    if log:
+        log(f"adapted the look metric to {p} photos: {step} steps in {report['seconds']:g} s")
+    return out.eval(), report

@@ -153,11 +153,20 @@ def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], me
     recognition; it does not depend on the style photos, so several of them can share it."""
     if not sources:
         raise ValueError("recognising a look needs modern photos and photos in the look")
-    read = _reader(encoder, metric)
+    desc = candidate_descriptions(encoder, luts, sources, max_images)
+    codes = encoder.from_description(desc) if metric is None else metric(desc)
+    return codes if per_image else codes.mean(1)
+
+
+@torch.no_grad()
+def candidate_descriptions(encoder, luts: torch.Tensor, sources: list[torch.Tensor],
+                           max_images: int = 16) -> torch.Tensor:
+    """(n + 1, P, dim): the encoder's description of every candidate ("none", then ``luts``) on each modern photo."""
+    if not sources:
+        raise ValueError("recognising a look needs modern photos and photos in the look")
     cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
     src = _squares(sources[:max_images], SIDE)
-    codes = torch.stack([read(L.trilinear(src, lut).clamp(0, 1)) for lut in cands])
-    return codes if per_image else codes.mean(1)
+    return torch.stack([encoder.describe(L.trilinear(src, lut).clamp(0, 1)) for lut in cands])
 
 
 @torch.no_grad()
@@ -186,13 +195,34 @@ def recognise_from_codes(encoder, names: list[str], luts: torch.Tensor, codes: t
 
 
 def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[torch.Tensor],
-                   style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16, metric=None) -> Recognised:
+                   style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16, metric=None,
+                   adapt=None, log=None) -> Recognised:
     """``sources``: modern photos (3, h, w); ``style``: photos in the look to learn (other scenes). The identity
     ("none") is always a candidate. ``tau`` > 0: larger spreads the weight over more looks. ``metric``: a
-    ``LookMetric`` reading the encoder's descriptions (None: the encoder's own code distance)."""
+    ``LookMetric`` reading the encoder's descriptions (None: the encoder's own code distance). ``adapt``: an
+    ``AdaptConfig``: first fine-tune the metric on ``sources`` (``adapt_metric``; needs a metric and two photos)."""
     if not sources or not style:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     if tau <= 0:
         raise ValueError(f"tau must be positive, got {tau}")
-    codes = candidate_codes(encoder, luts, sources, metric, max_images)
+    if adapt is not None and metric is not None and len(sources[:max_images]) >= 2:
+        desc = candidate_descriptions(encoder, luts, sources, max_images)
+        metric = adapted_metric(metric, luts, desc, sources[:max_images], adapt, log)
+        with torch.no_grad():
+            codes = metric(desc).mean(1)
+    else:
+        if adapt is not None and log:
+            log("not adapting the look metric: that needs the learned metric and at least two photos")
+        codes = candidate_codes(encoder, luts, sources, metric, max_images)
     return recognise_from_codes(encoder, names, luts, codes, style, tau, max_images, metric)
+
+
+def adapted_metric(metric, luts: torch.Tensor, desc: torch.Tensor, sources: list[torch.Tensor], config, log=None):
+    """``metric`` fine-tuned on the modern photos (``metric.adapt_metric``): ``desc`` from ``candidate_descriptions``
+    on the same ``sources``; the targets are the candidates' true distances on the photos' pixels."""
+    from .metric import adapt_metric, look_distances
+
+    cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
+    with torch.no_grad():
+        target = look_distances(cands, _squares(sources, SIDE), side=32)
+    return adapt_metric(metric, desc, target, config, log)[0]

@@ -82,7 +82,8 @@ def router(server: "Server") -> APIRouter:
         ST-GAN, feed-forward; ``fit_seconds`` > 0 refines it on this photo first, up to the request timeout;
         ``recognise`` reads it as a mixture of the looks the model knows, on this photo)."""
         if recognise and fit_seconds:
-            raise WebError("recognise and fit_seconds are two different ways to read the look: choose one", 422)
+            raise WebError("recognise with fit_seconds adapts the reading to several photos, and this takes one: "
+                           "use the command line (retrogan transfer --recognise --fit) or leave fit_seconds at 0", 422)
         if not 0 <= fit_seconds <= min(120.0, server.limits.timeout_s / 2):
             raise WebError(f"fit_seconds must be in [0, {min(120.0, server.limits.timeout_s / 2):g}]", 422)
         if not 0.0 <= strength <= 1.0:
