@@ -12,7 +12,7 @@ def transfer(
                                         help="A photo in the look to copy; repeat for several of the same look."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder."),
     fit: bool = typer.Option(False, "--fit", help="Refine the reading on these photos first (bounded time; with "
-                             "--recognise: adapt the look metric to these scenes, the better of the two)."),
+                             "--recognise, experimental: adapt the look metric to these scenes first)."),
     fit_seconds: float = typer.Option(60.0, "--fit-seconds", min=1.0, help="Time budget of --fit."),
     recognise: bool = typer.Option(False, "--recognise", help="Recognise the look among those the model was "
                                    "trained on (a mixture of catalogue looks, read on the inputs) and render it as a "
