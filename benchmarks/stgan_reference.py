@@ -4,6 +4,7 @@ renders), beside identity, Reinhard and histogram matching from the same referen
 training LUT" (which look of the training bank is nearest: what recognising a known look at best gives).
 
     python benchmarks/stgan_reference.py --minutes 15 [--refs 5] [--save ../src/retrogan/data/transfer]
+    python benchmarks/stgan_reference.py --load src/retrogan/data/transfer --fit-seconds 30 --adapt-seconds 60
 
 The reference is each of the first ``--refs`` test photos in turn (one at a time), and the other 13 test photos are
 transformed and scored: a scene no model has seen, as a user's old photo is. ``--refs-from train`` takes training
