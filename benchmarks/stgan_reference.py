@@ -177,14 +177,13 @@ def main() -> None:
         with torch.no_grad():
             codes = catalogue[2](desc)  # (n, 14, D): each reference reads on the photos it transforms
         codes_s = time.perf_counter() - t
-        for n, (_, keep) in enumerate(references(args.refs_from, args.refs, train_idx, test_idx)):
-            if args.adapt_seconds:  # --recognise --fit: it depends on the photos to transform, not on the stock
-                reports = []
-                m = adapted_metric(catalogue[2], catalogue[1], desc[:, keep], [thumbs[k] for k in keep],
-                                   AdaptConfig(seconds=args.adapt_seconds), log=reports.append)
-                with torch.no_grad():
-                    adapted[n] = (m, m(desc[:, keep]).mean(1))
-                adapt_reports += reports
+        # --recognise --fit: it depends on the photos to transform, not on the stock
+        for n, (_, keep) in enumerate(references(args.refs_from, args.refs, train_idx, test_idx)
+                                      if args.adapt_seconds else []):
+            m = adapted_metric(catalogue[2], catalogue[1], desc[:, keep], [thumbs[k] for k in keep],
+                               AdaptConfig(seconds=args.adapt_seconds), log=adapt_reports.append)
+            with torch.no_grad():
+                adapted[n] = (m, m(desc[:, keep]).mean(1))
     rows, payload = [], {}
     for stock, file in STOCKS.items():
         truth_all = renders(file)

@@ -151,8 +151,6 @@ def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], me
     """(n + 1, D): how each candidate ("none", then ``luts``) reads on the modern photos (the mean over them;
     ``per_image``: (n + 1, P, D), one reading per photo, to average over any subset later). The costly half of
     recognition; it does not depend on the style photos, so several of them can share it."""
-    if not sources:
-        raise ValueError("recognising a look needs modern photos and photos in the look")
     desc = candidate_descriptions(encoder, luts, sources, max_images)
     codes = encoder.from_description(desc) if metric is None else metric(desc)
     return codes if per_image else codes.mean(1)
