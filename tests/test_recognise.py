@@ -18,8 +18,9 @@ from retrogan.film import lut as L  # noqa: E402
 from retrogan.train.prior import prior_pairs, recognise, recogniser_dir  # noqa: E402
 from retrogan.transfer.metric import METRIC, load_metric  # noqa: E402
 from retrogan.transfer.model import load_model  # noqa: E402
-from retrogan.transfer.recognise import (BANK, _squares, allowed, candidate_codes, is_neutral,  # noqa: E402
-                                         load_bank, load_candidates, neutral_looks, recognise_look, save_bank)
+from retrogan.transfer.recognise import (BANK, SPREAD_EPS, _squares, allowed, candidate_codes, is_neutral,  # noqa: E402
+                                         load_bank, load_candidates, neutral_looks, recognise_from_codes,
+                                         recognise_look, save_bank, scene_distance)
 
 N = 9
 
@@ -153,6 +154,45 @@ def test_per_image_readings_average_to_the_set_reading(encoder, metric):
     assert each.shape[:2] == (len(luts) + 1, 3)
     assert torch.allclose(each.mean(1), candidate_codes(encoder, luts, sources, metric), atol=1e-5)
     assert torch.allclose(each[:, :2].mean(1), candidate_codes(encoder, luts, sources[:2], metric), atol=1e-5)
+
+
+def test_scene_distance_is_the_mahalanobis_distance_over_the_photos():
+    g = torch.Generator().manual_seed(0)
+    codes, target = torch.randn(4, 5, 3, generator=g), torch.randn(3, generator=g)
+    want = torch.stack([sum((codes[i, :, k].mean() - target[k]) ** 2 / (codes[i, :, k].var() + 0.5)
+                            for k in range(3)).sqrt() for i in range(4)])
+    assert torch.allclose(scene_distance(codes, target, 0.5), want)
+    # a dimension the scenes move much counts little: 1 off where the photos agree beats 3 off where they spread by 5
+    stable = torch.tensor([[1.0, 0.0]]).expand(6, -1)
+    spread = torch.stack([torch.zeros(6), 3 + 5 * torch.tensor([-1.0, 1, -1, 1, -1, 1]) * (5 / 6) ** 0.5], 1)
+    codes, target = torch.stack([stable, spread]), torch.zeros(2)
+    assert (codes.mean(1) - target).norm(dim=1).argmin() == 0
+    assert scene_distance(codes, target).argmin() == 1
+    with pytest.raises(ValueError, match="P >= 2"):
+        scene_distance(codes[:, :1], target)
+    with pytest.raises(ValueError, match="eps"):
+        scene_distance(codes, target, 0.0)
+
+
+def test_per_photo_codes_read_by_their_spread_or_by_their_mean(encoder, metric):
+    cat = looks()
+    names, luts = list(cat), torch.stack(list(cat.values()))
+    sources = [photo(f, 96) for f in MODERN]
+    style = [L.trilinear(photo(OTHER[0], 96)[None], cat["cool"])[0]]
+    each = candidate_codes(encoder, luts, sources, metric, per_image=True)
+    plain = recognise_from_codes(encoder, names, luts, each.mean(1), style, metric=metric)
+    assert torch.allclose(recognise_from_codes(encoder, names, luts, each, style, metric=metric,
+                                               spread_eps=None).distances, plain.distances)
+    assert torch.allclose(recognise_look(encoder, names, luts, sources, style, metric=metric).distances,
+                          plain.distances, atol=1e-5)  # the default: the plain distance
+    spread = recognise_from_codes(encoder, names, luts, each, style, metric=metric, spread_eps=SPREAD_EPS)
+    target = metric(encoder.describe(_squares(style, 256))).mean(0)
+    assert torch.allclose(spread.distances, scene_distance(each, target), atol=1e-5)
+    assert torch.allclose(recognise_look(encoder, names, luts, sources, style, metric=metric,
+                                         spread_eps=SPREAD_EPS).distances, spread.distances, atol=1e-5)
+    assert torch.equal(recognise_from_codes(encoder, names, luts, each[:, :1], style, metric=metric,
+                                            spread_eps=SPREAD_EPS).distances,  # one photo: no spread to read
+                       recognise_from_codes(encoder, names, luts, each[:, 0], style, metric=metric).distances)
 
 
 def test_the_prior_reads_with_the_bundled_metric(encoder, metric):

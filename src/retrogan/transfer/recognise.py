@@ -19,6 +19,11 @@ and white, and any other style photos among those that do not (``allowed``). On 
 few ΔE, and a soft mixture otherwise lends a black-and-white look some colour and a colour look some grey
 (DEVELOPERS.md, "Black and white").
 
+``scene_distance`` (opt-in, ``spread_eps``) reads each candidate's distance in units of its own spread over the modern
+photos. It is not a better reader but a prior for mild looks: on references the metric never saw it brings the six
+film stocks from 6.97 to 5.04 and makes strong old-print looks far worse, 11.48 -> 17.47, and every temperature of
+either distance lies on one trade-off between the two (DEVELOPERS.md, "Scene spread"). Off by default.
+
 The catalogue ships beside the transfer model (``bank.safetensors``: the looks the model was trained on, at 17^3).
 """
 from __future__ import annotations
@@ -39,6 +44,7 @@ SIDE = 256  # images are area-resized to this square before the encoder (as refe
 NEUTRAL_SPREAD = 0.5  # mean a*b* distance of the style photos' pixels from their median: below it (and grey), B&W
 NEUTRAL_TINT = 2.0    # ... and that median's chroma at most this (a slightly off scan; toned prints read 7-9)
 NEUTRAL_CHROMA = 1.0  # a look whose outputs average less chroma than this over its grid renders in black and white
+SPREAD_EPS = 0.3  # ΔE² added to every dimension's spread (``scene_distance``): 0.1-1 read alike on held-out refs
 
 
 def save_bank(path: Path, names: list[str], luts: torch.Tensor, recipes: torch.Tensor | None = None) -> None:
@@ -167,12 +173,25 @@ def candidate_descriptions(encoder, luts: torch.Tensor, sources: list[torch.Tens
     return torch.stack([encoder.describe(L.trilinear(src, lut).clamp(0, 1)) for lut in cands])
 
 
+def scene_distance(codes: torch.Tensor, target: torch.Tensor, eps: float = SPREAD_EPS) -> torch.Tensor:
+    """codes (n, P, D): each candidate's metric embedding on P >= 2 modern photos; target (D,) -> (n,): the
+    distance of the candidates' means from ``target``, every dimension divided by the candidate's spread over the
+    photos (its standard deviation, with ``eps`` added to the variance): a diagonal Mahalanobis distance."""
+    if codes.ndim != 3 or codes.shape[1] < 2:
+        raise ValueError(f"scene_distance needs (n, P >= 2, D) codes, got {tuple(codes.shape)}")
+    if eps <= 0:
+        raise ValueError(f"eps must be positive, got {eps}")
+    return ((codes.mean(1) - target) / (codes.var(1) + eps).sqrt()).norm(dim=1)
+
+
 @torch.no_grad()
 def recognise_from_codes(encoder, names: list[str], luts: torch.Tensor, codes: torch.Tensor,
                          style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16,
-                         metric=None) -> Recognised:
-    """The weights of the candidates whose ``codes`` (``candidate_codes``) read nearest the style photos, among
-    those ``allowed`` for them (the others weigh 0 and read ``inf`` in ``distances``)."""
+                         metric=None, spread_eps: float | None = None) -> Recognised:
+    """The weights of the candidates whose ``codes`` (``candidate_codes``: (n + 1, D) means, or (n + 1, P, D) per
+    photo) read nearest the style photos, among those ``allowed`` for them (the others weigh 0 and read ``inf`` in
+    ``distances``). Per-photo codes of two or more photos, with a metric and ``spread_eps``, are read by
+    ``scene_distance``; otherwise their mean by the plain distance."""
     if not style:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     if tau <= 0:
@@ -180,7 +199,11 @@ def recognise_from_codes(encoder, names: list[str], luts: torch.Tensor, codes: t
     squares = _squares(style[:max_images], SIDE)
     target = _reader(encoder, metric)(squares).mean(0)
     cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
-    d = (codes - target).pow(2).sum(1) if metric is None else (codes - target).norm(dim=1)
+    if codes.ndim == 3 and metric is not None and spread_eps and codes.shape[1] >= 2:
+        d = scene_distance(codes, target, spread_eps)
+    else:
+        codes = codes.mean(1) if codes.ndim == 3 else codes
+        d = (codes - target).pow(2).sum(1) if metric is None else (codes - target).norm(dim=1)
     d = d.masked_fill(~allowed(cands, squares), float("inf"))
     if metric is None:
         w = torch.softmax(-d / (tau * d.min().clamp(min=1e-8)), 0)
@@ -194,11 +217,14 @@ def recognise_from_codes(encoder, names: list[str], luts: torch.Tensor, codes: t
 
 def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[torch.Tensor],
                    style: list[torch.Tensor], tau: float = 1.0, max_images: int = 16, metric=None,
-                   adapt=None, log=None) -> Recognised:
+                   adapt=None, log=None, spread_eps: float | None = None) -> Recognised:
     """``sources``: modern photos (3, h, w); ``style``: photos in the look to learn (other scenes). The identity
     ("none") is always a candidate. ``tau`` > 0: larger spreads the weight over more looks. ``metric``: a
     ``LookMetric`` reading the encoder's descriptions (None: the encoder's own code distance). ``adapt``: an
-    ``AdaptConfig``: first fine-tune the metric on ``sources`` (``adapt_metric``; needs a metric and two photos)."""
+    ``AdaptConfig``: first fine-tune the metric on ``sources`` (``adapt_metric``; needs a metric and two photos).
+    ``spread_eps`` (e.g. ``SPREAD_EPS``): read distances in units of each candidate's spread over ``sources``
+    (``scene_distance``; with a metric and two or more photos; a prior for mild looks); None: the plain distance of
+    the means."""
     if not sources or not style:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     if tau <= 0:
@@ -207,12 +233,12 @@ def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[
         desc = candidate_descriptions(encoder, luts, sources, max_images)
         metric = adapted_metric(metric, luts, desc, sources[:max_images], adapt, log)
         with torch.no_grad():
-            codes = metric(desc).mean(1)
+            codes = metric(desc)
     else:
         if adapt is not None and log:
             log("not adapting the look metric: that needs the learned metric and at least two photos")
-        codes = candidate_codes(encoder, luts, sources, metric, max_images)
-    return recognise_from_codes(encoder, names, luts, codes, style, tau, max_images, metric)
+        codes = candidate_codes(encoder, luts, sources, metric, max_images, per_image=True)
+    return recognise_from_codes(encoder, names, luts, codes, style, tau, max_images, metric, spread_eps)
 
 
 def adapted_metric(metric, luts: torch.Tensor, desc: torch.Tensor, sources: list[torch.Tensor], config, log=None):
