@@ -4,8 +4,8 @@ at full resolution like a trained fast style. ``recognise``: instead, the look i
 model was trained on (its catalogue, read by the learned look metric on the model's encoder, ``transfer.recognise``)
 on the photos to transform, and rendered as that mixture's 3D LUT, limited to mixtures of catalogue looks. Neither
 route reads a reference scene it was not trained on well yet (benchmarks/results/stgan_reference_unseen.md: 7.56
-feed-forward, 6.20 recognised, 8.04 doing nothing on five references; recognise_unseen.md: 7.45 recognised against
-8.00 over all 14 test photos as references; DEVELOPERS.md, "Seen scenes")."""
+feed-forward, 5.82 recognised, 8.04 doing nothing on five references; recognise_unseen.md: 6.97 recognised against
+8.00 over all 14 test photos as references; DEVELOPERS.md, "Seen scenes" and "Scene spread")."""
 from __future__ import annotations
 
 from functools import lru_cache
