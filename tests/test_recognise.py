@@ -162,7 +162,8 @@ def test_scene_distance_is_the_mahalanobis_distance_over_the_photos():
     want = torch.stack([sum((codes[i, :, k].mean() - target[k]) ** 2 / (codes[i, :, k].var() + 0.5)
                             for k in range(3)).sqrt() for i in range(4)])
     assert torch.allclose(scene_distance(codes, target, 0.5), want)
-    # a dimension the scenes move much counts little: 1 off where the photos agree beats 3 off where they spread by 5
+    # a dimension the scenes move much counts little: 3 off where the photos spread by 5 reads nearer than 1 off
+    # where they agree
     stable = torch.tensor([[1.0, 0.0]]).expand(6, -1)
     spread = torch.stack([torch.zeros(6), 3 + 5 * torch.tensor([-1.0, 1, -1, 1, -1, 1]) * (5 / 6) ** 0.5], 1)
     codes, target = torch.stack([stable, spread]), torch.zeros(2)
