@@ -20,6 +20,9 @@ class Server:
         (self.root / "jobs").mkdir()
         self.kept = self.root / "looks"   # looks trained on this server (gone with it; downloaded as zips)
         self.kept.mkdir()
+        self.uploads = self.root / "gradio"  # the page's uploads (Gradio's cache): its functions read nothing else
+        self.uploads.mkdir()
+        self.ui = None  # the Gradio Blocks, once mounted
         self.looks = LookBook()
         self.gate = Gate(limits.concurrency, limits.queue_size)
         self.jobs = Jobs(self.root / "jobs", limits.max_jobs, limits.job_ttl_s)
@@ -104,6 +107,23 @@ async def _json(send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+class NoRemoteFiles:
+    """ASGI middleware: Gradio's file route fetches any public ``http(s)`` URL it is given
+    (``/gradio_api/file=https://...``) and its proxy route forwards to other Gradio apps; this server serves only
+    what it made or was sent, so both answer 403 (the server is not an open proxy, and nothing is downloaded)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            path = scope.get("path", "")
+            target = path.split("/file=", 1)[1] if "/file=" in path else ""
+            if "/proxy=" in path or "://" in target or target.lower().startswith(("http:", "https:")):
+                return await _json(send, 403, "this server serves only files it made; it fetches no URLs")
+        return await self.app(scope, receive, send)
+
+
 def create_app(limits: Limits | None = None, *, ui: bool = True):
     """The ASGI app. ``ui=False``: the API alone (no Gradio import; what the API tests use)."""
     from fastapi import FastAPI, Request
@@ -145,6 +165,7 @@ def create_app(limits: Limits | None = None, *, ui: bool = True):
         from .ui import mount_ui
 
         app = mount_ui(app, server)
+    app.add_middleware(NoRemoteFiles)
     app.add_middleware(BodyLimit, max_bytes=server.limits.max_upload_bytes + (1 << 20),  # + multipart framing
                        limit_mb=server.limits.max_upload_mb)
     return app

@@ -1,6 +1,7 @@
 """The Gradio page: upload photos or a video, pick a look (list or thumbnail gallery), strength and film/age knobs,
 a live before/after preview, full-resolution downloads; a tab that trains a look from uploaded pairs.
-Every render goes through the server's gate, like the API's."""
+Every render goes through the server's gate, like the API's. The page's functions read only files uploaded to this
+server (``uploads.py``): a path or URL that a client names instead is refused before anything opens it."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .service import LookRequest, WebError, safe_stem, stylize_upload, stylize_video_file, transfer_upload
+from .uploads import upload_only_file, uploaded
 
 if TYPE_CHECKING:
     from .app import Server
@@ -58,6 +60,10 @@ class Handlers:
         """(before, after) preview of the first photo and a status line; errors are shown, not raised."""
         if not files:
             return None, "Upload a photo (JPEG, PNG, TIFF, WebP) or a video to begin."
+        try:
+            files = self._uploaded(files)
+        except WebError as e:
+            return None, f"**Error:** {e}"
         first = files[0]
         name = Path(first).name
         if _is_video(first):
@@ -86,6 +92,10 @@ class Handlers:
         go on."""
         if not files:
             return None, "**Error:** nothing uploaded."
+        try:
+            files = self._uploaded(files)
+        except WebError as e:
+            return None, f"**Error:** {e}"
         req = self._request(look, strength, seed, knobs)
         folder = self._folder()
         done, failed = [], []
@@ -122,9 +132,12 @@ class Handlers:
         limits, gate = self.server.limits, self.server.gate
         req = LookRequest(None, float(strength), int(seed or 0))
         try:
+            refs, files = self._uploaded(refs), self._uploaded(files)
             ref_data = [(Path(p).name, Path(p).read_bytes()) for p in refs]
-        except OSError as e:
+        except WebError as e:
             return None, None, f"**Error:** {e}"
+        except OSError as e:
+            return None, None, f"**Error:** {Path(e.filename or '').name or 'upload'}: {e.strerror}"
         folder = self._folder()
         done, failed, pair = [], [], None
         if fit and recognise:
@@ -185,8 +198,8 @@ class Handlers:
 
         server = self.server
         try:
-            ins = [(Path(p).name, Path(p).read_bytes()) for p in inputs or []]
-            outs = [(Path(p).name, Path(p).read_bytes()) for p in targets or []]
+            ins = [(p.name, p.read_bytes()) for p in self._uploaded(inputs)]
+            outs = [(p.name, p.read_bytes()) for p in self._uploaded(targets)]
             look = look_name(name, server.looks.names())
             job = server.jobs.start("train", lambda folder: save_pairs(folder, ins, outs, server.limits),
                                     lambda job: train_job(job, look, float(minutes), 100000, server.looks, server.kept))
@@ -201,6 +214,10 @@ class Handlers:
             return
         yield (f"Trained **{look}**: {job.message}. It is now in the look list; the zip is the style folder "
                f"(`retrogan stylize PHOTO --style FOLDER`)."), str(job.result), gr.update(choices=server.looks.names())
+
+    def _uploaded(self, paths) -> list[Path]:
+        """The client's paths when every one is a file uploaded to this server; else WebError (403)."""
+        return uploaded(paths, self.server.uploads)
 
     def _folder(self) -> Path:
         now = time.time()
@@ -229,6 +246,7 @@ def build_ui(server: "Server"):
     from .service import look_thumbnail
 
     h = Handlers(server)
+    File = upload_only_file(server.uploads)  # the page's inputs: uploads to this server only
     default = default_style_name()
     own = knob_values(default)  # None for a learned look: knobs start greyed out at 0
     thumbs = server.root / "thumbs"
@@ -245,7 +263,7 @@ def build_ui(server: "Server"):
         with gr.Tab("Photos and video"):
             with gr.Row():
                 with gr.Column(scale=1):
-                    files = gr.File(label="Photos or a video", file_count="multiple", elem_id="upload")
+                    files = File(label="Photos or a video", file_count="multiple", elem_id="upload")
                     look = gr.Dropdown(choices=server.looks.names(), value=default, label="Look", elem_id="look")
                     info = gr.Markdown(h.look_changed(default)[0], elem_id="look-info")
                     strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength (0 = unchanged)",
@@ -273,8 +291,8 @@ def build_ui(server: "Server"):
                         "limited to those looks).")
             with gr.Row():
                 with gr.Column(scale=1):
-                    r_refs = gr.File(label="Reference photo(s)", file_count="multiple", elem_id="ref-references")
-                    r_files = gr.File(label="Your photos", file_count="multiple", elem_id="ref-upload")
+                    r_refs = File(label="Reference photo(s)", file_count="multiple", elem_id="ref-references")
+                    r_files = File(label="Your photos", file_count="multiple", elem_id="ref-upload")
                     r_strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength", elem_id="ref-strength")
                     r_fit = gr.Checkbox(False, label="Fit to each photo (up to a minute each)", elem_id="ref-fit")
                     r_recognise = gr.Checkbox(False, label="Recognise among known film looks",
@@ -291,8 +309,8 @@ def build_ui(server: "Server"):
             gr.Markdown("Learn a look from pairs: the same scenes before and after, matched by file name. "
                         "20 or more pairs learn a look well; a few minutes of training is enough for a first try.")
             with gr.Row():
-                t_in = gr.File(label="Before (modern photos)", file_count="multiple", elem_id="train-inputs")
-                t_out = gr.File(label="After (same file names, in the look)", file_count="multiple",
+                t_in = File(label="Before (modern photos)", file_count="multiple", elem_id="train-inputs")
+                t_out = File(label="After (same file names, in the look)", file_count="multiple",
                                 elem_id="train-targets")
             with gr.Row():
                 t_name = gr.Textbox("my-look", label="Name", elem_id="train-name")
@@ -332,9 +350,14 @@ def _pick(names: list[str]):
 
 def mount_ui(app, server: "Server"):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    os.environ["GRADIO_TEMP_DIR"] = str(server.root / "gradio")  # uploads and results: deleted with the server
+    os.environ["GRADIO_TEMP_DIR"] = str(server.uploads)  # uploads and results: deleted with the server
     import gradio as gr
 
     ui = build_ui(server)
-    return gr.mount_gradio_app(app, ui, path="/", max_file_size=server.limits.max_upload_bytes, show_error=True,
-                               footer_links=[], theme=gr.themes.Soft())
+    app = gr.mount_gradio_app(app, ui, path="/", max_file_size=server.limits.max_upload_bytes, show_error=True,
+                              footer_links=[], theme=gr.themes.Soft())
+    # Gradio applies its own rule (a function's input files must be in the upload folder) only to apps it launched
+    # itself; a mounted app is never marked launched, so mark it: the rule then holds here too, beside ours.
+    ui.has_launched = True
+    server.ui = ui
+    return app

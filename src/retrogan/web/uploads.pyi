@@ -1,0 +1,63 @@
+"""Where the page's files may come from: uploads to this server, nothing else.
+
+The page's functions receive file *paths* from Gradio, and a client chooses what those paths are (a call to the
+queue API can name ``/etc/passwd`` or an ``http://`` URL instead of a file it uploaded). Gradio only enforces its
+upload-folder rule for apps started with ``launch()``, not for apps mounted in FastAPI as ours is, so we enforce it
+ourselves at two places: the input component refuses to take any path that is not inside this server's upload
+folder (before Gradio copies or downloads it), and every page function checks its paths again before reading a byte.
+The upload folder is made empty by this server when it starts (``Server.uploads``) and deleted when it stops.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .service import WebError
+
+
+def inside(path: str | os.PathLike, folder: Path) -> bool:
+    """True when ``path``, with every symlink and ``..`` resolved, is a file strictly inside ``folder``."""
+    real = os.path.realpath(os.fspath(path))
+    root = os.path.realpath(folder)
+    return real.startswith(root + os.sep) and os.path.isfile(real)
+
+
+def uploaded(paths, folder: Path) -> list[Path]:
+    """The paths as they are when every one is an upload to this server, else WebError (403) naming the first that
+    is not. A URL or any other path is refused without being opened, so nothing about it is revealed."""
+    out = []
+    for p in paths or []:
+        s = os.fspath(p) if isinstance(p, (str, os.PathLike)) else ""
+        if not s or "://" in s or not inside(s, folder):
+            raise WebError(f"{Path(s).name or 'file'}: not a file uploaded to this server", 403)
+        out.append(Path(s))
+    return out
+
+
+def upload_only_file(folder: Path):
+    """The ``gr.File`` class for the page's inputs: Gradio hands a client's path to
+    ``async_move_resource_to_block_cache`` before any of our code runs (and would copy a server file or download a
+    URL into its cache); this subclass refuses anything but a file already in ``folder``."""
+    import gradio as gr
+    from gradio.exceptions import InvalidPathError
+
+    def check(path):
+        if path is None:
+            return None
+        s = os.fspath(path)
+        if "://" in s or not inside(s, folder):
+            raise InvalidPathError(f"{Path(s).name or 'file'}: not a file uploaded to this server")
+        return s
+from gradio.events import Dependency
+
+    class UploadedFile(gr.File):
+        def get_block_name(self) -> str:  # the browser draws it as Gradio's own File component
+            return "file"
+
+        async def async_move_resource_to_block_cache(self, url_or_file_path):
+            return await super().async_move_resource_to_block_cache(check(url_or_file_path))
+
+        def move_resource_to_block_cache(self, url_or_file_path):
+            return super().move_resource_to_block_cache(check(url_or_file_path))
+
+    return UploadedFile
