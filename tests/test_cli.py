@@ -46,15 +46,16 @@ def test_stylize_single_file_beside_input(jpeg_file):
     assert np.abs(p.float_rgb() - read_photo(jpeg_file).float_rgb()).mean() > 0.01
 
 
-def test_stylize_output_file_and_refuses_to_overwrite(tmp_path, jpeg_file):
+def test_stylize_output_file_is_kept_unless_overwrite(tmp_path, jpeg_file):
     out = tmp_path / "res.png"
     assert cli("stylize", jpeg_file, "-o", out, "--style", "fp4-125").returncode == 0
     rgb = read_photo(out).rgb
     assert np.array_equal(rgb[..., 0], rgb[..., 1])  # black and white stock
     before = sha(out)
     r = cli("stylize", jpeg_file, "-o", out)
-    assert r.returncode == 1 and "output exists" in r.stderr and sha(out) == before
+    assert r.returncode == 0 and "skipped 1 already done" in r.stderr and sha(out) == before
     assert cli("stylize", jpeg_file, "-o", out, "--overwrite").returncode == 0
+    assert sha(out) != before
 
 
 def test_stylize_never_overwrites_an_input_even_with_overwrite(tmp_path, jpeg_file):
@@ -199,3 +200,48 @@ def test_synth_writes_matching_pairs_and_reports_bad_files(tmp_path, photo_rgb):
     r2 = cli("synth", src, "--style", "albumen-1900s", "-o", tmp_path / "again", "--variants", "2", "--seed", "4")
     np.testing.assert_array_equal(read_photo(tmp_path / "again" / "targets" / "a_v01.png").rgb, t1)  # seeded
     assert cli("synth", src, "--style", "nope", "-o", out).returncode == 2
+
+
+def test_outputs_follow_the_umask(tmp_path, jpeg_file):
+    import os
+
+    r = subprocess.run(f"umask 022 && {sys.executable} -m retrogan stylize {jpeg_file} -o {tmp_path / 'a.jpg'}",
+                       shell=True, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert oct(os.stat(tmp_path / "a.jpg").st_mode & 0o777) == "0o644"
+    r = subprocess.run(f"umask 077 && {sys.executable} -m retrogan stylize {jpeg_file} -o {tmp_path / 'b.jpg'}",
+                       shell=True, capture_output=True, text=True)
+    assert oct(os.stat(tmp_path / "b.jpg").st_mode & 0o777) == "0o600"
+
+
+def test_names_and_contents_with_markup_are_printed_as_they_are(tmp_path, jpeg_file):
+    odd = [tmp_path / "a[i]b.jpg", tmp_path / "[bold red]c.jpg", tmp_path / "d.jpg"]
+    odd[0].write_bytes(b"root:x:0:0 [bold red] [/]")
+    odd[1].write_bytes(b"[/] :x: not an image")
+    odd[2].write_bytes(b":smile: [/]")
+    r = cli("stylize", *odd, jpeg_file, "-o", tmp_path / "out", "-q")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "a[i]b.jpg: not an image" in r.stderr and "[bold red]c.jpg: not an image" in r.stderr
+    assert "d.jpg: not an image" in r.stderr  # every failure is listed, after the ones that held markup
+    assert "root:x:0" in r.stderr and ":x: " in r.stderr  # no emoji replaced the text
+    assert (tmp_path / "out" / "cat.jpg").exists()
+
+
+def test_a_rerun_skips_finished_work_and_removes_a_killed_runs_leftovers(tmp_path, photo_rgb):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir(), out.mkdir()
+    for i in range(3):
+        Image.fromarray(np.roll(photo_rgb, 9 * i, axis=1)).save(src / f"p{i}.png")
+    shutil.copyfile(src / "p0.png", out / "p0.png")  # finished by the killed run
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = [out / f".retrogan-{dead.stdout.strip()}-abc123.tmp", out / f".clip.part-{dead.stdout.strip()}.mp4"]
+    for p in stale:
+        p.write_bytes(b"partial")
+    live = out / f".retrogan-{__import__('os').getpid()}-live.tmp"  # a running process's file is left alone
+    live.write_bytes(b"busy")
+    before = sha(out / "p0.png")
+    r = cli("stylize", src, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert "skipped 1 already done" in r.stderr and "2 written" in r.stderr
+    assert sha(out / "p0.png") == before and (out / "p1.png").exists() and (out / "p2.png").exists()
+    assert not any(p.exists() for p in stale) and live.exists()

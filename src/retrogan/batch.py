@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 
 from .errors import RetroganError
 from .imaging.read import DEFAULT_MAX_PIXELS, read_photo
-from .imaging.write import WRITE_FORMATS, write_photo
+from .imaging.write import WRITE_FORMATS, remove_stale_temps, write_photo
 from .looks.base import Look
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".mpo"}
@@ -27,6 +27,7 @@ class Job:
 class BatchReport:
     written: list[tuple[Path, Path]] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path, Path]] = field(default_factory=list)  # output already there (a finished earlier run)
     warnings: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
@@ -92,15 +93,23 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
                   max_pixels: int = DEFAULT_MAX_PIXELS,
                   on_start: Callable[[int], None] | None = None,
                   on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
-    """Process every input; a failure is recorded with one line and the batch goes on."""
+    """Process every input; a failure is recorded with one line and the batch goes on.
+
+    Resumable: without ``overwrite`` an output that already exists is finished work (outputs are written
+    atomically, so no partial file ever has an output's name) and is skipped, not redone; leftovers of a killed run
+    (its temporary files) are removed from the output folders first."""
     jobs = plan_outputs(expand_inputs(inputs, recursive), out)
     all_inputs = tuple(j.src for j in jobs if j.error is None)
+    for folder in {j.dst.parent for j in jobs if j.dst is not None}:
+        remove_stale_temps(folder)
     if on_start:
         on_start(len(jobs))
     report = BatchReport()
     for job in jobs:
         error = job.error
-        if error is None:
+        if error is None and not overwrite and _finished(job.dst, all_inputs):
+            report.skipped.append((job.src, job.dst))
+        elif error is None:
             try:
                 photo = read_photo(job.src, max_pixels=max_pixels)
                 result = look.apply(photo, strength=strength, seed=seed)
@@ -121,6 +130,16 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
         if on_done:
             on_done(job, error)
     return report
+
+
+def _finished(dst: Path, inputs: tuple[Path, ...]) -> bool:
+    """An output that exists and is not one of the inputs (writing over an input stays an error)."""
+    if not dst.exists():
+        return False
+    try:
+        return not any(p.exists() and os.path.samefile(dst, p) for p in inputs)
+    except OSError:
+        return False
 
 
 def _make_folder(dst: Path) -> None:

@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from .console import esc, make_console
+
 
 def evaluate(
     pred_dir: Path = typer.Argument(..., help="Folder of results."),
@@ -15,15 +17,14 @@ def evaluate(
 ) -> None:
     """Per-image and mean CIEDE2000, PSNR and SSIM of PRED_DIR against TRUTH_DIR. Missing or extra files are
     named and counted; the exit code is 1 when any file was missing, extra or unreadable."""
-    from rich.console import Console
     from rich.table import Table
 
     from ..evaluate import evaluate_folders
 
-    console, err = Console(soft_wrap=True), Console(stderr=True, soft_wrap=True)
+    console, err = make_console(stderr=False), make_console()
     for d in (pred_dir, truth_dir):
         if not d.is_dir():
-            err.print(f"[red]error:[/] {d}: not a folder", highlight=False)
+            err.print(f"[red]error:[/] {esc(d)}: not a folder", highlight=False)
             raise typer.Exit(2)
     res = evaluate_folders(pred_dir, truth_dir)
     if not quiet:
@@ -40,7 +41,7 @@ def evaluate(
     for key, label in (("missing", "missing in PRED_DIR"), ("extra", "extra in PRED_DIR (no truth)"),
                        ("errors", "could not compare")):
         for item in res[key]:
-            err.print(f"[yellow]{label}:[/] {item}", highlight=False)
+            err.print(f"[yellow]{esc(label)}:[/] {esc(item)}", highlight=False)
     if json_out:
         json_out.write_text(json.dumps(res, indent=2))
     problems = len(res["missing"]) + len(res["extra"]) + len(res["errors"])

@@ -4,6 +4,8 @@ from typing import Optional
 
 import typer
 
+from .console import esc, make_console
+
 
 def export(
     style: str = typer.Argument(..., help="Bundled look name, style folder (DIR or DIR:label), .cube or HaldCLUT."),
@@ -19,15 +21,14 @@ def export(
     style as an ONNX model."""
     from pathlib import Path
 
-    from rich.console import Console
 
     from ..errors import RetroganError
     from ..looks.registry import resolve_style
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = make_console()
 
     def fail(msg: str, code: int = 2):
-        err.print(f"[red]error:[/] {msg}", highlight=False)
+        err.print(f"[red]error:[/] {esc(msg)}", highlight=False)
         raise typer.Exit(code)
 
     if not cube and not onnx:

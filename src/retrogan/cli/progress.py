@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from .console import esc
+
 
 @contextmanager
 def batch_progress(quiet: bool, console):
@@ -22,7 +24,7 @@ def batch_progress(quiet: bool, console):
 
         def on_done(job, error) -> None:
             if error:
-                progress.console.print(f"[red]✗[/] {error}", highlight=False, soft_wrap=True)
+                progress.console.print(f"[red]✗[/] {esc(error)}", highlight=False, soft_wrap=True)
             progress.advance(task)
             t = progress.tasks[0]
             if t.elapsed:

@@ -4,6 +4,8 @@ from typing import List, Optional
 
 import typer
 
+from .console import esc, make_console
+
 
 def stylize(
     inputs: List[str] = typer.Argument(..., help="Image or video files (.mp4 .mov .mkv .m4v .avi .webm), folders "
@@ -28,12 +30,11 @@ def stylize(
 ) -> None:
     """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
     Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
-    from rich.console import Console
 
     from ..errors import StyleError
     from ..looks.registry import resolve_style
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = make_console()
     try:
         look = resolve_style(style)
         if device != "cpu":
@@ -42,7 +43,7 @@ def stylize(
             check_device(device)
             look = look.on(device) if hasattr(look, "on") else look
     except StyleError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False)
+        err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)
     from ..video import VideoOptions
 
@@ -56,38 +57,41 @@ def run_look(inputs, look, *, output, strength, seed, overwrite, recursive, qual
     """Images and videos through one look, a summary, exit code 1 if any failed (shared with ``transfer``)."""
     from pathlib import Path
 
-    from ..batch import stylize_files
+    from ..batch import BatchReport, stylize_files
     from ..video import is_video
     from .progress import batch_progress
     from .video import run_videos
 
     videos = [Path(i) for i in inputs if is_video(i) and Path(i).is_file()]
     images = [i for i in inputs if not (is_video(i) and Path(i).is_file())]
+    v_skipped: list = []
     v_written, v_failed = run_videos(videos, look, output=output, strength=strength, seed=seed, overwrite=overwrite,
-                                     options=options,
-                                     quiet=quiet, console=err) if videos else ([], [])
-    if not images:
-        for src, dst in v_written:
-            typer.echo(f"wrote {dst}")
-        for msg in v_failed:
-            err.print(f"[red]failed:[/] {msg}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1 if v_failed else 0)
-    with batch_progress(quiet, err) as (on_start, on_done):
-        report = stylize_files(images, look, out=output, strength=strength, seed=seed, overwrite=overwrite,
-                               quality=quality, recursive=recursive, max_pixels=int(max_pixels * 1e6),
-                               on_start=on_start, on_done=on_done)
+                                     options=options, quiet=quiet, console=err,
+                                     skipped=v_skipped) if videos else ([], [])
+    report = BatchReport()
+    if images:
+        with batch_progress(quiet, err) as (on_start, on_done):
+            report = stylize_files(images, look, out=output, strength=strength, seed=seed, overwrite=overwrite,
+                                   quality=quality, recursive=recursive, max_pixels=int(max_pixels * 1e6),
+                                   on_start=on_start, on_done=on_done)
     report.written += v_written
+    report.skipped += v_skipped
     report.failed += [(None, msg) for msg in v_failed]
     for src, w in report.warnings:
-        err.print(f"[yellow]warning:[/] {src}: {w}", highlight=False)
-    if len(report.written) == 1 and not report.failed:
-        typer.echo(f"wrote {report.written[0][1]}")
-    else:
-        err.print(f"{len(report.written)} written, {len(report.failed)} failed", highlight=False)
+        err.print(f"[yellow]warning:[/] {esc(src)}: {esc(w)}")
+    if report.skipped:
+        names = ", ".join(str(d) for _, d in report.skipped[:3]) + (" ..." if len(report.skipped) > 3 else "")
+        err.print(f"skipped {len(report.skipped)} already done (output exists: {esc(names)}); "
+                  "pass --overwrite to redo them")
+    if len(report.written) == 1 and not report.failed and not report.skipped:
+        if not quiet:
+            typer.echo(f"wrote {report.written[0][1]}")
+    elif report.written or report.failed:
+        err.print(f"{len(report.written)} written, {len(report.failed)} failed")
         if report.written and not quiet:
-            typer.echo(f"outputs: {report.written[0][1].parent}" if output else "outputs: beside each input")
+            typer.echo(f"outputs: {output}" if output else "outputs: beside each input")
     if report.failed:
-        err.print("[red]failed:[/]", highlight=False)
+        err.print("[red]failed:[/]")
         for _, msg in report.failed:
-            err.print(f"  {msg}", highlight=False, soft_wrap=True)
+            err.print(f"  {esc(msg)}")
         raise typer.Exit(1)

@@ -5,6 +5,8 @@ from typing import Optional
 
 import typer
 
+from .console import esc, make_console
+
 
 def synth(
     input_dir: str = typer.Argument(..., help="Folder of photos."),
@@ -16,20 +18,19 @@ def synth(
     overwrite: bool = typer.Option(False, "--overwrite"),
 ) -> None:
     """Make training pairs: each photo (inputs/) and its render through a look (targets/), matching stems."""
-    from rich.console import Console
 
     from ..errors import StyleError
     from ..synth import synthesise
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = make_console()
     try:
         report = synthesise(input_dir, style, output, variants=variants, seed=seed, max_side=max_side,
                             overwrite=overwrite)
     except StyleError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False)
+        err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)
     typer.echo(f"wrote {report.pairs} pairs to {output}")
     for msg in report.failed:
-        err.print(f"[red]failed:[/] {msg}", highlight=False)
+        err.print(f"[red]failed:[/] {esc(msg)}", highlight=False)
     if report.failed:
         raise typer.Exit(1)

@@ -6,6 +6,8 @@ from typing import List, Optional
 
 import typer
 
+from .console import esc, make_console
+
 app = typer.Typer(help="Learn a look from pairs or from an unpaired folder.", no_args_is_help=True)
 
 _OPTS = {
@@ -82,7 +84,6 @@ def _fail(msg: str) -> None:
 
 
 def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet, **settings) -> None:
-    from rich.console import Console
 
     from ..errors import RetroganError
     from ..train.config import TrainConfig
@@ -90,7 +91,7 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
     from ..train.trainer import distributed, leave, wait_for_peers
 
     rank, world = distributed()  # under torchrun: every rank checks the folder before any rank writes to it
-    err = Console(stderr=True, soft_wrap=True, quiet=rank > 0)  # one rank speaks
+    err = make_console(quiet=rank > 0)  # one rank speaks
     try:
         if resume:
             cfg = saved_config(output)
@@ -107,11 +108,11 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
             cfg = TrainConfig(mode=mode, arch=arch, labels=labels, steps=steps, minutes=minutes, batch=batch,
                               seed=seed, device=device, data=sources, **settings)
         wait_for_peers()
-        trainer = build_trainer(cfg, output, resume=resume, log=lambda m: err.print(m, highlight=False))
+        trainer = build_trainer(cfg, output, resume=resume, log=lambda m: err.print(esc(m)))
         with _progress(quiet or rank > 0, err, cfg) as progress:
             trainer.fit(progress)
     except RetroganError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False)
+        err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(1)
     trainer.close()
     if rank == 0:

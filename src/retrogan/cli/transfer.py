@@ -5,6 +5,8 @@ from typing import List, Optional
 
 import typer
 
+from .console import esc, make_console
+
 
 def transfer(
     inputs: List[str] = typer.Argument(..., help="Image or video files, folders or glob patterns."),
@@ -31,23 +33,22 @@ def transfer(
 ) -> None:
     """Read the look of the reference photo(s) and apply it to every input (the ST-GAN, feed-forward; --fit
     refines it on the inputs). Goes on past bad inputs and exits 1 if any failed; a bad reference exits 2."""
-    from rich.console import Console
 
     from ..errors import StyleError
     from ..looks.reference import reference_look
     from ..video import VideoOptions
     from .stylize import run_look
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = make_console()
     try:
         photos = _fit_photos(inputs, recursive) if fit or recognise else None
         if fit and not quiet:
             err.print(f"fitting the look on {len(photos or [])} photo(s) for up to {fit_seconds:g} s", highlight=False)
         look = reference_look(reference, model_dir=model, backbone_weights=vgg_weights, fit=fit, fit_photos=photos,
                               fit_seconds=fit_seconds, recognise=recognise,
-                              log=(lambda m: err.print(m, highlight=False)) if recognise and not quiet else None)
+                              log=(lambda m: err.print(esc(m))) if recognise and not quiet else None)
     except StyleError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False)
+        err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)
     run_look(inputs, look, output=output, strength=strength, seed=seed, overwrite=overwrite, recursive=recursive,
              quality=quality, max_pixels=max_pixels, quiet=quiet, options=VideoOptions(), err=err)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .console import esc
+
 
 def video_output(src: Path, output: str | None, single: bool) -> Path:
     """Where a clip's result goes: -o FILE for a single clip, -o FOLDER/<stem>.retro<suffix>, or beside it."""
@@ -13,14 +15,19 @@ def video_output(src: Path, output: str | None, single: bool) -> Path:
 
 
 def run_videos(videos: list[Path], look, *, output: str | None, strength: float, seed: int, overwrite: bool,
-               options, quiet: bool, console) -> tuple[list[tuple[Path, Path]], list[str]]:
+               options, quiet: bool, console, skipped: list | None = None) -> tuple[list[tuple[Path, Path]], list[str]]:
     from ..errors import RetroganError
+    from ..imaging.write import remove_stale_temps
     from ..video import stylize_video
     from .progress import video_progress
 
     written, failed = [], []
     for src in videos:
         dst = video_output(src, output, single=len(videos) == 1)
+        remove_stale_temps(dst.parent)  # a killed run's .part file
+        if dst.exists() and not overwrite and dst.resolve() != src.resolve() and skipped is not None:
+            skipped.append((src, dst))  # finished by an earlier run (videos are renamed into place when complete)
+            continue
         try:
             dst.parent.mkdir(parents=True, exist_ok=True)
             with video_progress(quiet, console, src.name) as on_progress:
@@ -34,10 +41,10 @@ def run_videos(videos: list[Path], look, *, output: str | None, strength: float,
             continue
         written.append((src, dst))
         for d in report.dropped:
-            console.print(f"[yellow]warning:[/] {src}: not copied: {d}", highlight=False)
+            console.print(f"[yellow]warning:[/] {esc(src)}: not copied: {esc(d)}", highlight=False)
         for n in report.notes:
-            console.print(f"[yellow]note:[/] {src}: {n}", highlight=False)
+            console.print(f"[yellow]note:[/] {esc(src)}: {esc(n)}", highlight=False)
         if not quiet:
-            console.print(f"{src.name}: {report.frames} frames, {len(report.cuts)} shots, {report.fps:.1f} fps; "
+            console.print(f"{esc(src.name)}: {report.frames} frames, {len(report.cuts)} shots, {report.fps:.1f} fps; "
                           f"copied {len(report.copied)} other stream(s)", highlight=False)
     return written, failed

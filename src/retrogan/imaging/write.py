@@ -101,15 +101,83 @@ def _exif_as_tiff_tags(exif: bytes | None) -> list:
     return tags
 
 
+TEMP_PREFIX = ".retrogan-"  # + "<pid>-" + random + TEMP_SUFFIX: a rerun removes those of processes that are gone
+TEMP_SUFFIX = ".tmp"
+
+
+def process_umask() -> int:
+    """The process umask, read without changing it (``os.umask`` can only be read by setting it, which races with
+    other threads creating files). Linux exposes it in /proc; elsewhere fall back to set-and-restore."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def user_mode(fd: int) -> None:
+    """Give a file made by ``mkstemp`` (always 0600) the mode any tool would give it: 0666 less the umask."""
+    os.fchmod(fd, 0o666 & ~process_umask())
+
+
+def temp_file(folder: Path, suffix: str = TEMP_SUFFIX) -> tuple[int, str]:
+    """A new temporary file in ``folder`` named for this process (so a later run can tell a dead run's leftovers
+    from a live run's work), with the user's umask applied."""
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix, dir=folder)
+    user_mode(fd)
+    return fd, tmp
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete the ``.retrogan-<pid>-*.tmp`` and ``.<stem>.part-<pid>.<ext>`` files in ``folder`` whose process is
+    gone (a run killed with SIGKILL cannot clean up after itself); returns what was deleted."""
+    import re
+
+    gone = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return gone
+    for e in entries:
+        m = (re.fullmatch(re.escape(TEMP_PREFIX) + r"(\d+)-.*" + re.escape(TEMP_SUFFIX), e.name)
+             or re.fullmatch(r"\..+\.part-(\d+)(\.[A-Za-z0-9]+)?", e.name))
+        if not m or not e.is_file(follow_symlinks=False) or _alive(int(m.group(1))):
+            continue
+        try:
+            os.unlink(e.path)
+            gone.append(Path(e.path))
+        except OSError:
+            pass
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process (or not a pid we can ask about): leave its file alone
+    return True
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool) -> None:
     """Write through a temporary file in the same folder, then link/rename it into place.
 
     Without ``overwrite`` the final step is a hard link, which fails if the name exists: no race can clobber a file.
-    A killed run leaves at most a ``.retrogan-*.tmp`` file, never a partial output.
+    A killed run leaves at most a ``.retrogan-<pid>-*.tmp`` file, never a partial output, and the next run removes
+    it (``remove_stale_temps``). The file gets the user's umask (0644 under umask 022), like any tool's output.
     """
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".retrogan-", suffix=".tmp", dir=folder)
+        fd, tmp = temp_file(folder)
     except OSError as e:
         raise ImageWriteError(path, "output not writable", e.strerror or str(e)) from None
     try:

@@ -48,13 +48,12 @@ class LookMetric(nn.Module):
 
 
 def save_metric(path: Path, metric: LookMetric) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
-    tmp = path.with_name(f".{path.name}.part")
+    from ..imaging.write import atomic_write_bytes
+
     tensors = {k: v.detach().contiguous() for k, v in metric.state_dict().items()}
-    save_file(tensors, str(tmp), metadata={"config": json.dumps(metric.config.to_dict())})
-    tmp.chmod(0o644)
-    tmp.replace(path)
+    atomic_write_bytes(path, save(tensors, metadata={"config": json.dumps(metric.config.to_dict())}), overwrite=True)
 
 
 def load_metric(path: Path) -> LookMetric:

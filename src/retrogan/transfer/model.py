@@ -46,13 +46,13 @@ class TransferModel(nn.Module):
 
 
 def save_model(model: TransferModel, folder: Path, info: dict) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save
+
+    from ..imaging.write import atomic_write_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    tmp = folder / f".{WEIGHTS}.part"
-    save_file(tensors, str(tmp))
-    tmp.replace(folder / WEIGHTS)
+    atomic_write_bytes(folder / WEIGHTS, save(tensors), overwrite=True)
     meta = {"kind": "retrogan-transfer", "encoder": model.encoder.config.to_dict(),
             "generator": asdict(model.generator.config), **info}
     (folder / CONFIG).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

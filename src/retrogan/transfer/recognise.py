@@ -50,17 +50,16 @@ SPREAD_EPS = 0.3  # ΔE² added to every dimension's spread (``scene_distance``)
 def save_bank(path: Path, names: list[str], luts: torch.Tensor, recipes: torch.Tensor | None = None) -> None:
     """``luts`` (n, 3, N, N, N) -> a safetensors file (float16 tables, the names in its metadata). ``recipes``
     (k, 9) float64: more candidate looks, as mixtures and adjustments of these (``bank.RECIPE``)."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
+
+    from ..imaging.write import atomic_write_bytes
 
     if len(names) != len(luts):
         raise ValueError("one name per look")
     tensors = {"luts": luts.to(torch.float16).contiguous()}
     if recipes is not None:
         tensors["recipes"] = recipes.to(torch.float64).contiguous()
-    tmp = path.with_name(f".{path.name}.part")
-    save_file(tensors, str(tmp), metadata={"names": json.dumps(names)})
-    tmp.chmod(0o644)
-    tmp.replace(path)
+    atomic_write_bytes(path, save(tensors, metadata={"names": json.dumps(names)}), overwrite=True)
 
 
 def load_bank(path: Path) -> tuple[list[str], torch.Tensor]:
