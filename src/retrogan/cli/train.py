@@ -85,7 +85,7 @@ def _fail(msg: str) -> None:
 
 def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet, **settings) -> None:
 
-    from ..errors import RetroganError
+    from ..errors import RetroganError, StyleError
     from ..train.config import TrainConfig
     from ..train.run import build_trainer, saved_config
     from ..train.trainer import distributed, leave, wait_for_peers
@@ -111,6 +111,9 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
         trainer = build_trainer(cfg, output, resume=resume, log=lambda m: err.print(esc(m)))
         with _progress(quiet or rank > 0, err, cfg) as progress:
             trainer.fit(progress)
+    except StyleError as e:  # a damaged or hostile saved run or style: the user's input, not a training failure
+        err.print(f"[red]error:[/] {esc(e)}")
+        raise typer.Exit(2)
     except RetroganError as e:
         err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(1)

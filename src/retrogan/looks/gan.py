@@ -213,8 +213,15 @@ def load_gan_style(folder: str) -> GanLook:
         raise StyleError(f"{path}: unknown architecture {arch!r} (known: {', '.join(GENERATORS)})")
     cfg_cls, model_cls = GENERATORS[arch]
     try:
-        model = model_cls(cfg_cls(**info["generator"]))
+        config = cfg_cls(**info["generator"])
+        config.check()
+    except (TypeError, ValueError) as e:
+        raise StyleError(f"{path / 'style.json'}: bad generator settings ({e})") from None
+    if len(info["labels"]) != config.num_styles:
+        raise StyleError(f"{path / 'style.json'}: {len(info['labels'])} labels for {config.num_styles} styles")
+    try:
+        model = model_cls(config)
         model.load_state_dict(weights)
-    except (TypeError, RuntimeError, KeyError) as e:
+    except (TypeError, RuntimeError, KeyError, ValueError) as e:
         raise StyleError(f"{path}: weights do not match the saved configuration ({e})") from None
     return GanLook(path.name, model.eval(), arch, list(info["labels"]))

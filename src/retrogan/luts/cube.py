@@ -82,13 +82,19 @@ def read_cube(path: str | Path) -> CubeLut:
             raise LutError(f"{path}:{lineno}: {e}") from None
     if (size3 is None) == (size1 is None):
         raise LutError(f"{path}: needs exactly one of LUT_3D_SIZE or LUT_1D_SIZE")
-    if dmin.shape != (3,) or dmax.shape != (3,) or np.any(dmax <= dmin):
+    if dmin.shape != (3,) or dmax.shape != (3,) or not np.isfinite([*dmin, *dmax]).all() or np.any(dmax <= dmin):
         raise LutError(f"{path}: bad DOMAIN_MIN/DOMAIN_MAX")
     n = size3 if size3 is not None else size1
     expected = n ** 3 if size3 is not None else n
-    if n < 2 or len(rows) != expected:
+    if n < 2 or n > (256 if size3 is not None else 65536) or len(rows) != expected:
         raise LutError(f"{path}: LUT size {n} needs {expected} rows, found {len(rows)}")
-    table = np.asarray(rows, dtype=np.float32)
+    table = np.asarray(rows, dtype=np.float64)
+    if not np.isfinite(table).all():
+        bad = int(np.argmax(~np.isfinite(table).all(axis=1)))
+        raise LutError(f"{path}: entry {bad + 1} holds {rows[bad]}: LUT values must be finite numbers")
+    if np.abs(table).max() > 1e6:
+        raise LutError(f"{path}: LUT values up to {np.abs(table).max():.3g}: not a colour table")
+    table = table.astype(np.float32)
     table = table.reshape(n, n, n, 3) if size3 is not None else table
     return CubeLut(table, dmin, dmax, title, comments)
 

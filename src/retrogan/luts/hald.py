@@ -15,8 +15,8 @@ def read_hald(path: str | Path) -> np.ndarray:
     photo = read_photo(path)
     w, h = photo.size
     level = round(w ** (1 / 3))
-    if w != h or level ** 3 != w:
-        raise LutError(f"{path}: a HaldCLUT is a square image of side level^3 (e.g. 512 or 1728), got {w}x{h}")
+    if w != h or level ** 3 != w or level < 2:
+        raise LutError(f"{path}: a HaldCLUT is a square image of side level^3 (e.g. 512 or 1728; level 2 or more), got {w}x{h}")
     n = level * level
     return photo.float_rgb().reshape(n, n, n, 3)
 

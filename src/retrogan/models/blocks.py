@@ -43,3 +43,19 @@ class FiLM(nn.Module):
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         gamma, beta = self.proj(style).chunk(2, dim=1)
         return x * (1 + gamma[..., None, None]) + beta[..., None, None]
+
+
+def check_fields(config, ranges: dict) -> None:
+    """ValueError unless each dataclass field has its declared type (int, float or bool; an int is a float too)
+    and each field named in ``ranges`` lies in its (low, high)."""
+    import dataclasses
+
+    for f in dataclasses.fields(config):
+        value, kind = getattr(config, f.name), type(f.default)
+        ok = (isinstance(value, bool) if kind is bool else
+              isinstance(value, int) and not isinstance(value, bool) if kind is int else
+              isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
+        if not ok:
+            raise ValueError(f"{f.name} must be {kind.__name__}, got {value!r}")
+        if f.name in ranges and not ranges[f.name][0] <= value <= ranges[f.name][1]:
+            raise ValueError(f"{f.name} must be in [{ranges[f.name][0]}, {ranges[f.name][1]}], got {value!r}")

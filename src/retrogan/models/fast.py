@@ -17,7 +17,7 @@ from ..film import lut as L
 from ..film._util import Frame, frame_of
 from ..film.grain import grain
 from ..film.optics import vignette
-from .blocks import FiLM, StyleModConv2d
+from .blocks import FiLM, StyleModConv2d, check_fields
 
 
 @dataclass
@@ -35,6 +35,13 @@ class FastGeneratorConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def check(self) -> None:
+        """ValueError unless every setting is of its type and in a range a real model uses (a style file may come
+        from anyone: a negative thumbnail or a 10^6-wide layer must be refused, not crash or exhaust memory)."""
+        check_fields(self, {"num_styles": (1, 4096), "lut_size": (2, 129), "n_basis": (1, 64), "grid": (1, 256),
+                            "thumb": (8, 1024), "width": (1, 1024), "style_dim": (1, 4096),
+                            "grain_size": (0.0, 0.1), "max_local": (0.0, 10.0)})
 
 
 @dataclass

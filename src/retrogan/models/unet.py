@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import FiLM
+from .blocks import FiLM, check_fields
 
 
 @dataclass
@@ -20,6 +20,10 @@ class UNetConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def check(self) -> None:
+        """ValueError unless every setting is of its type and in a range a real model uses."""
+        check_fields(self, {"num_styles": (1, 4096), "width": (1, 512), "depth": (1, 8), "style_dim": (1, 4096)})
 
 
 class UNetGenerator(nn.Module):

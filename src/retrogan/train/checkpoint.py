@@ -57,7 +57,8 @@ def save_style(folder: Path, arch: str, generator_config: dict, labels: list[str
 
 
 def read_style(folder: Path) -> tuple[dict, dict]:
-    """-> (style.json contents, generator weights). Raises StyleError naming what is missing or wrong."""
+    """-> (style.json contents, generator weights). Raises StyleError naming what is missing or wrong: a style
+    folder may come from anyone, so its JSON is checked for shape and its weights for NaN and infinity."""
     info_path, weights_path = folder / STYLE_FILE, folder / WEIGHTS_FILE
     if not info_path.exists() or not weights_path.exists():
         raise StyleError(f"{folder}: not a style folder (needs {STYLE_FILE} and {WEIGHTS_FILE})")
@@ -66,9 +67,24 @@ def read_style(folder: Path) -> tuple[dict, dict]:
         weights = load_file(str(weights_path))
     except (ValueError, OSError, SafetensorError) as e:
         raise StyleError(f"{folder}: unreadable style ({e})") from None
+    if not isinstance(info, dict):
+        raise StyleError(f"{info_path}: not a style description (a JSON object), found a {type(info).__name__}")
     if info.get("format") != "retrogan-style/1":
         raise StyleError(f"{info_path}: unknown format {info.get('format')!r}")
+    labels = info.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
+        raise StyleError(f"{info_path}: 'labels' must be a list of look names")
+    if not isinstance(info.get("generator"), dict):
+        raise StyleError(f"{info_path}: 'generator' must be a JSON object of settings")
+    check_finite(weights, weights_path)
     return info, weights
+
+
+def check_finite(tensors: dict, path: Path) -> None:
+    """StyleError when a floating-point tensor holds NaN or infinity (it would render black or garbage)."""
+    for name, t in tensors.items():
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise StyleError(f"{path}: tensor {name!r} holds NaN or infinite values")
 
 
 def save_training_state(folder: Path, tensors: dict, meta: dict) -> None:
@@ -79,7 +95,20 @@ def save_training_state(folder: Path, tensors: dict, meta: dict) -> None:
 
 
 def load_training_state(folder: Path) -> tuple[dict, dict]:
+    """-> (tensors, meta) of a saved run; StyleError naming the file when it is missing, damaged or incomplete."""
     train_dir = folder / "training"
     if not (train_dir / "state.json").exists():
         raise StyleError(f"{folder}: no training state to resume from")
-    return load_file(str(train_dir / "state.safetensors")), json.loads((train_dir / "state.json").read_text())
+    try:
+        tensors = load_file(str(train_dir / "state.safetensors"))
+        meta = json.loads((train_dir / "state.json").read_text())
+    except (ValueError, OSError, SafetensorError) as e:
+        raise StyleError(f"{train_dir}: damaged training state, cannot resume ({e}); "
+                         "start afresh with --overwrite") from None
+    missing = [k for k in ("step", "elapsed", "opt_g", "opt_d", "rng_numpy") if k not in meta] \
+        if isinstance(meta, dict) else ["everything (not a JSON object)"]
+    if missing or "rng.torch" not in tensors:
+        raise StyleError(f"{train_dir}: incomplete training state (missing {', '.join(missing or ['rng.torch'])}); "
+                         "start afresh with --overwrite")
+    check_finite(tensors, train_dir / "state.safetensors")
+    return tensors, meta

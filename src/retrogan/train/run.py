@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import RetroganError
+from ..errors import RetroganError, StyleError
 from .config import TrainConfig
 from .data import load_folder, load_pairs
 from .trainer import Trainer
@@ -29,4 +29,9 @@ def saved_config(out: Path) -> TrainConfig:
     state = out / "training" / "state.json"
     if not state.exists():
         raise RetroganError(f"{out}: nothing to resume (no training/state.json); start without --resume")
-    return TrainConfig.from_dict(json.loads(state.read_text())["config"])
+    try:
+        meta = json.loads(state.read_text())
+        return TrainConfig.from_dict(meta["config"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise StyleError(f"{state}: damaged training state, cannot resume ({type(e).__name__}: {str(e)[:200]}); "
+                         "start afresh with --overwrite") from None

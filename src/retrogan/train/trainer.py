@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 
 from .. import losses as LS
-from ..errors import RetroganError
+from ..errors import RetroganError, StyleError
 from ..film import lut as L
 from ..film._util import Frame
 from ..models import GENERATORS, DiscriminatorConfig, PatchDiscriminator
@@ -403,13 +403,18 @@ class Trainer:
 
     def _load(self) -> None:
         tensors, meta = load_training_state(self.out)
-        for name, module in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
-            module.load_state_dict({k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")})
-        load_optimizer(self.opt_g, tensors, "opt_g", meta["opt_g"])
-        load_optimizer(self.opt_d, tensors, "opt_d", meta["opt_d"])
-        torch.set_rng_state(tensors["rng.torch"])
-        self.rng.bit_generator.state = meta["rng_numpy"]
-        self.step_num, self.elapsed, self.round = meta["step"], meta["elapsed"], meta.get("round", 0)
+        try:
+            for name, module in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+                module.load_state_dict({k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")})
+            load_optimizer(self.opt_g, tensors, "opt_g", meta["opt_g"])
+            load_optimizer(self.opt_d, tensors, "opt_d", meta["opt_d"])
+            torch.set_rng_state(tensors["rng.torch"])
+            self.rng.bit_generator.state = meta["rng_numpy"]
+            self.step_num, self.elapsed = int(meta["step"]), float(meta["elapsed"])
+            self.round = int(meta.get("round", 0))
+        except (KeyError, ValueError, TypeError, RuntimeError, AttributeError, IndexError) as e:
+            raise StyleError(f"{self.out / 'training'}: training state does not fit this run, cannot resume "
+                             f"({type(e).__name__}: {str(e)[:200]}); start afresh with --overwrite") from None
         if self.rank > 0:  # rank 0's generator state was saved: the other ranks draw their own batches again
             self.rng = np.random.default_rng([self.cfg.seed, self.rank, self.step_num])
         self.log(f"resumed {self.out} at step {self.step_num} ({self.elapsed:.0f} s trained)")
