@@ -259,3 +259,27 @@ def test_reference_transfer_endpoint(client, photo_rgb):
                                             ("reference", ("old.png", png_bytes(sepia)))],
                     data={"recognise": "true", "fit_seconds": "5"})
     assert r.status_code == 422 and "several photos" in r.json()["error"]
+
+
+def test_every_error_is_json_with_an_error_field(client, photo_rgb):
+    """A chunked body over the limit (no Content-Length), malformed multipart and unknown routes answer like every
+    other error: {"error": ...} with the status the README gives (not the framework's {"detail": ...})."""
+    data = png_bytes(photo_rgb)
+    big = b"x" * (3 * 1024 * 1024)
+
+    def chunks():
+        head = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+                b"Content-Type: image/png\r\n\r\n")
+        yield head
+        for i in range(0, len(big), 65536):
+            yield big[i:i + 65536]
+        yield b"\r\n--B--\r\n"
+
+    r = client.post("/api/stylize", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert r.status_code == 413 and "upload limit" in r.json()["error"], (r.status_code, r.text)
+    r = client.post("/api/stylize", content=b"--B\r\nnot a part", headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert r.status_code in (400, 422) and set(r.json()) == {"error"}, r.text
+    r = client.get("/api/nope")
+    assert r.status_code == 404 and set(r.json()) == {"error"}, r.text
+    r = client.post("/api/stylize", files={"file": ("a.png", data, "image/png")})  # and the server goes on
+    assert r.status_code == 200

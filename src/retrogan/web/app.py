@@ -60,34 +60,39 @@ class BodyLimit:
             if headers.get(b"expect", b"").lower() != b"100-continue" and int(length) <= DRAIN_LIMIT:
                 await _drain(receive)  # a client that sends everything before reading (most libraries) sees the 413
             return await _json(send, 413, self._message())
-        seen, started = 0, False
+        seen, started, too_large = 0, False, False
 
         async def limited_receive():
-            nonlocal seen
+            # Over the limit while streaming (a chunked body has no Content-Length): tell the app the client has
+            # gone rather than raising inside it, where a form parser would turn our exception into its own 400.
+            nonlocal seen, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return msg
 
         async def tracked_send(msg):
             nonlocal started
+            if too_large and not started:
+                return  # whatever the app answers to a body it never got whole, the client gets our 413
             started = started or msg["type"] == "http.response.start"
             await send(msg)
 
         try:
             await self.app(scope, limited_receive, tracked_send)
-        except _TooLarge:
-            if not started:
-                await _json(send, 413, self._message())
+        except Exception:
+            if not too_large:
+                raise
+        if too_large and not started:
+            await _json(send, 413, self._message())
 
     def _message(self) -> str:
         return f"request body is larger than the {self.limit_mb:g} MB upload limit"
-
-
-class _TooLarge(Exception):
-    pass
 
 
 DRAIN_LIMIT = 1 << 30  # bodies declared larger are refused without reading them (the connection is closed)
@@ -129,6 +134,7 @@ def create_app(limits: Limits | None = None, *, ui: bool = True):
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from .http import router
 
@@ -155,6 +161,10 @@ def create_app(limits: Limits | None = None, *, ui: bool = True):
         parts = [f"{'.'.join(str(x) for x in err.get('loc', [])[1:]) or 'request'}: {err.get('msg')}"
                  for err in e.errors()]
         return JSONResponse({"error": "; ".join(parts)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_req: Request, e: StarletteHTTPException):  # malformed multipart, unknown routes, ...
+        return JSONResponse({"error": str(e.detail)}, status_code=e.status_code, headers=e.headers)
 
     @app.exception_handler(Exception)
     async def internal(_req: Request, e: Exception):  # the server keeps running; the client learns what failed

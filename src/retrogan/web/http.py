@@ -159,4 +159,9 @@ def router(server: "Server") -> APIRouter:
         server.jobs.delete(job_id)
         return {"deleted": job_id}
 
+    @api.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+                   include_in_schema=False)
+    def unknown(rest: str) -> Response:  # last: otherwise the page's app (mounted at /) answers in its own format
+        raise WebError(f"no such endpoint: /api/{safe_stem(rest.replace('/', '_'))}; see /openapi.json", 404)
+
     return api
