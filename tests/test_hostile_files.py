@@ -144,3 +144,49 @@ def test_save_style_round_trips_after_the_checks(tmp_path):
     w = {"a": torch.ones(2)}
     save_style(tmp_path / "s", "fast", TINY_G, ["x"], {}, w)
     assert json.loads((tmp_path / "s" / "style.json").read_text())["labels"] == ["x"]
+
+
+def test_two_training_jobs_never_get_the_same_look_name():
+    from retrogan.web.service import LookBook
+
+    book = LookBook()
+    a, b = book.reserve(None), book.reserve(None)
+    assert a == "my-look" and b == "my-look-2"
+    book.release(a)
+    assert book.reserve("My Look") == "my-look"
+
+
+def test_a_float_tiff_is_read_into_16_bits_with_a_note(tmp_path):
+    import tifffile
+
+    from retrogan.imaging.read import read_photo
+
+    a = np.linspace(-0.2, 1.2, 20 * 30 * 3, dtype=np.float32).reshape(20, 30, 3)
+    tifffile.imwrite(tmp_path / "f.tif", a)
+    p = read_photo(tmp_path / "f.tif")
+    assert p.rgb.dtype == np.uint16 and p.rgb.shape == (20, 30, 3) and "clipped" in p.warnings[0]
+    np.testing.assert_allclose(p.rgb[5, 5] / 65535, np.clip(a[5, 5], 0, 1), atol=1e-4)
+
+
+def test_a_bomb_is_named_with_our_limit_not_pillows(tmp_path):
+    from helpers import load_script
+
+    from retrogan.errors import ImageReadError
+    from retrogan.imaging.read import read_photo
+
+    load_script("robustness").png_bomb(tmp_path / "b.png", 30000, 30000)
+    with pytest.raises(ImageReadError, match=r"900 MP is more than --max-pixels 30 MP") as e:
+        read_photo(tmp_path / "b.png", max_pixels=30_000_000)
+    assert "178956970" not in str(e.value) and "400000000" not in str(e.value)
+
+
+def test_a_damaged_exif_is_dropped_with_a_warning_not_a_crash(tmp_path, photo_rgb):
+    from retrogan.imaging.photo import Photo
+    from retrogan.imaging.write import write_photo
+
+    exif = Image.Exif()
+    exif[0x0128] = 10825  # ResolutionUnit out of range: libtiff refuses to write it
+    photo = Photo(rgb=photo_rgb, exif=exif.tobytes(), format="TIFF")  # noqa: E501
+    write_photo(photo, tmp_path / "o.tif")
+    assert Image.open(tmp_path / "o.tif").size == (photo_rgb.shape[1], photo_rgb.shape[0])
+    assert any("EXIF could not be written" in w for w in photo.warnings)

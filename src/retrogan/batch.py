@@ -116,7 +116,7 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
                 _make_folder(job.dst)
                 write_photo(result, job.dst, quality=quality, overwrite=overwrite, protect=all_inputs)
                 report.written.append((job.src, job.dst))
-                report.warnings += [(job.src, w) for w in photo.warnings]
+                report.warnings += [(job.src, w) for w in dict.fromkeys(photo.warnings + result.warnings)]
             except RetroganError as e:
                 error = str(e)
             except MemoryError:

@@ -32,9 +32,12 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
-    except Image.DecompressionBombError as e:
-        raise ImageReadError(path, "decompression bomb", f"{e}; raise --max-pixels to allow it") from None
+    except Image.DecompressionBombError as e:  # Pillow's own message names its internal limit, not ours
+        raise ImageReadError(path, "decompression bomb", f"{_pillow_size(e)}more than --max-pixels "
+                                                         f"{max_pixels / 1e6:.3g} MP; raise it to allow this") from None
     except UnidentifiedImageError:
+        if _head(path)[:7] in ("b'II*\\x", "b'MM\\x0"):  # a TIFF Pillow cannot open (float samples): tifffile can
+            return _read_tiff_only(path, max_pixels)
         raise ImageReadError(path, "not an image", f"unrecognised content, starts with {_head(path)}") from None
     except PermissionError:
         raise ImageReadError(path, "not readable", "permission denied") from None
@@ -71,6 +74,37 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
     return photo
 
 
+def _pillow_size(e: Exception) -> str:
+    import re
+
+    m = re.search(r"\((\d+) pixels\)", str(e))
+    return f"{int(m.group(1)) / 1e6:.3g} MP is " if m else ""
+
+
+def _read_tiff_only(path: Path, max_pixels: int) -> Photo:
+    """A TIFF that only tifffile reads (32-bit float samples): checked for size, read, as a 16-bit photo."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tf:
+            shape = tf.pages[0].shape
+    except Exception as e:  # noqa: BLE001 - a damaged TIFF: named with its cause, never hidden
+        raise ImageReadError(path, "corrupt", f"TIFF: {type(e).__name__}: {e}") from None
+    h, w = (shape[1], shape[2]) if len(shape) == 3 and shape[0] in (1, 3, 4) and shape[-1] not in (1, 3, 4) \
+        else shape[:2]
+    if h * w > max_pixels:
+        raise ImageReadError(path, "decompression bomb",
+                             f"{w}x{h} = {w * h / 1e6:.3g} MP is more than --max-pixels {max_pixels / 1e6:.3g} MP")
+    try:
+        with single_block(16 * w * h + (1 << 20)):
+            rgb, alpha, notes = _read_tiff(path)
+    except ImageReadError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise ImageReadError(path, "corrupt", f"TIFF: {type(e).__name__}: {e}") from None
+    return Photo(rgb=rgb, alpha=alpha, format="TIFF", path=path, warnings=notes)
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise ImageReadError(path, "missing", "no such file")
@@ -92,7 +126,8 @@ def _decode(path: Path, im: Image.Image, fmt: str, icc: bytes | None):
 
         return (*_split_channels(path, imagecodecs.png_decode(path.read_bytes())), False, [])
     if fmt == "TIFF" and _tiff_needs_tifffile(im):
-        return (*_read_tiff(path), False, [])
+        rgb, alpha, notes = _read_tiff(path)
+        return rgb, alpha, False, notes
     im.load()
     mode = im.mode
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
@@ -151,6 +186,7 @@ def _tiff_needs_tifffile(im: Image.Image) -> bool:
 
 
 def _read_tiff(path: Path):
+    """-> (rgb, alpha, notes): 8- or 16-bit samples as they are, 32-bit float ones as 16-bit (with a note)."""
     import tifffile
 
     with tifffile.TiffFile(path) as tf:
@@ -158,9 +194,17 @@ def _read_tiff(path: Path):
         a = page.asarray()
         if page.axes.startswith("S") and a.ndim == 3:  # planar: (S, Y, X)
             a = np.moveaxis(a, 0, -1)
+    if a.dtype.kind == "f":
+        if not np.isfinite(a).all():
+            raise ImageReadError(path, "unsupported mode", "float TIFF holding NaN or infinity")
+        outside = float(np.mean((a < 0) | (a > 1)))
+        a = (np.clip(a, 0.0, 1.0) * 65535.0 + 0.5).astype(np.uint16)
+        note = "32-bit float TIFF read as display-referred 0..1 into 16 bits" + \
+            (f" ({outside:.1%} of values outside 0..1 clipped)" if outside else "")
+        return (*_split_channels(path, a), [note])
     if a.dtype not in (np.uint8, np.uint16):
         raise ImageReadError(path, "unsupported mode", f"TIFF sample type {a.dtype}; use 8- or 16-bit integer")
-    return _split_channels(path, a)
+    return (*_split_channels(path, a), [])
 
 
 def _to_srgb(photo: Photo, icc: bytes) -> Photo:

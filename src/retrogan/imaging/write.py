@@ -215,7 +215,16 @@ def write_photo(photo: Photo, path: str | Path, *, quality: int = 95, overwrite:
         raise ImageWriteError(path, "output exists", "pass --overwrite to replace it")
     try:
         data = encode_photo(photo, fmt, quality=quality)
-    except ValueError as e:
-        raise ImageWriteError(path, "cannot encode", str(e)) from None
+    except (ValueError, RuntimeError, OSError, struct.error) as e:
+        if not photo.exif:
+            raise ImageWriteError(path, "cannot encode", f"{type(e).__name__}: {e}") from None
+        # a damaged input's EXIF can hold tags the encoder refuses: the picture matters more than its metadata
+        from dataclasses import replace
+
+        try:
+            data = encode_photo(replace(photo, exif=None), fmt, quality=quality)
+        except (ValueError, RuntimeError, OSError, struct.error) as e2:
+            raise ImageWriteError(path, "cannot encode", f"{type(e2).__name__}: {e2}") from None
+        photo.warnings.append(f"its EXIF could not be written ({type(e).__name__}: {e}); written without it")
     atomic_write_bytes(path, data, overwrite=overwrite)
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -57,11 +58,26 @@ class LookBook:
 
     def __init__(self) -> None:
         self.trained: dict[str, Path] = {}
+        self.reserved: set[str] = set()  # names of looks being trained: two jobs never get the same one
+        self._lock = threading.Lock()
 
     def names(self) -> list[str]:
         from ..looks.registry import STYLES
 
         return list(STYLES) + list(self.trained)
+
+    def reserve(self, wanted: str | None) -> str:
+        """A free look name from the client's wish (made safe, numbered if taken), held until ``release``."""
+        from .train import look_name
+
+        with self._lock:
+            name = look_name(wanted, self.names() + sorted(self.reserved))
+            self.reserved.add(name)
+            return name
+
+    def release(self, name: str) -> None:
+        with self._lock:
+            self.reserved.discard(name)
 
     def resolve(self, req: LookRequest):
         from ..looks.knobs import adjusted

@@ -63,7 +63,11 @@ def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, 
                       data=[{"inputs": str(job.folder / "inputs"), "targets": str(job.folder / "targets"),
                              "label": "default"}])
     notes: list[str] = []
-    trainer = build_trainer(cfg, style_dir, log=notes.append)
+    try:
+        trainer = build_trainer(cfg, style_dir, log=notes.append)
+    except BaseException:
+        looks.release(name)
+        raise
     budget = minutes * 60
 
     def progress(step, total, elapsed, _budget, logs):
@@ -71,7 +75,11 @@ def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, 
         job.message = f"step {step}, {elapsed:.0f} s of {budget:.0f} s" + "".join(
             f", {k} {v:.4f}" for k, v in logs.items())
 
-    trainer.fit(progress)
+    try:
+        trainer.fit(progress)
+    except BaseException:
+        looks.release(name)
+        raise
     job.message = f"trained {trainer.step_num} steps in {trainer.elapsed:.0f} s" + (
         "; " + "; ".join(notes[-3:]) if notes else "")
     shutil.rmtree(job.folder / "inputs")
@@ -81,4 +89,5 @@ def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, 
     kept = keep_dir / name
     shutil.copytree(style_dir, kept)
     looks.trained[name] = kept
+    looks.release(name)
     return Path(archive), f"{name}.zip"
