@@ -190,3 +190,25 @@ def test_a_damaged_exif_is_dropped_with_a_warning_not_a_crash(tmp_path, photo_rg
     write_photo(photo, tmp_path / "o.tif")
     assert Image.open(tmp_path / "o.tif").size == (photo_rgb.shape[1], photo_rgb.shape[0])
     assert any("EXIF could not be written" in w for w in photo.warnings)
+
+
+def test_a_tiny_jpeg_declaring_a_huge_picture_is_refused_before_decoding(tmp_path):
+    import io
+    import struct
+    import time
+
+    from retrogan.errors import ImageReadError
+    from retrogan.imaging.read import read_photo
+
+    buf = io.BytesIO()
+    Image.fromarray(np.full((16, 16, 3), 120, np.uint8)).save(buf, "JPEG", quality=90)
+    b = bytearray(buf.getvalue())
+    struct.pack_into(">HH", b, b.find(b"\xff\xc0") + 5, 14000, 14000)  # the header now claims 196 MP
+    (tmp_path / "huge.jpg").write_bytes(bytes(b))
+    t = time.perf_counter()
+    with pytest.raises(ImageReadError, match="cannot hold the 14000x14000 picture"):
+        read_photo(tmp_path / "huge.jpg")
+    assert time.perf_counter() - t < 1.0
+    for kw in ({"quality": 5}, {"quality": 5, "progressive": True}, {"quality": 95}):  # flat: the smallest real ones
+        Image.fromarray(np.full((1200, 1600, 3), 255, np.uint8)).save(tmp_path / "flat.jpg", **kw)
+        assert read_photo(tmp_path / "flat.jpg").size == (1600, 1200)

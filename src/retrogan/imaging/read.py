@@ -53,6 +53,8 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
                                  f"{w}x{h} = {w * h / 1e6:.3g} MP is more than --max-pixels {max_pixels / 1e6:.3g} MP")
         if w == 0 or h == 0:
             raise ImageReadError(path, "corrupt", f"declares an empty {w}x{h} image")
+        if fmt in ("JPEG", "MPO"):
+            _check_jpeg_size(path, w, h)
         try:
             exif = im.getexif()  # may read to the end of the file (PNG eXIf after IDAT): inside the guard
             icc = im.info.get("icc_profile") or None
@@ -72,6 +74,38 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
         photo.alpha = None if photo.alpha is None else apply_orientation(photo.alpha, orientation)
     photo.exif = _exif_bytes(exif, fmt)
     return photo
+
+
+def _check_jpeg_size(path: Path, w: int, h: int) -> None:
+    """Refuse a Huffman-coded JPEG too small to hold the picture its header declares, before decoding it.
+
+    libjpeg decodes a JPEG whose entropy data ends early without an error: the missing part comes out grey. So a
+    1.6 KB file that declares 14000x14000 would cost minutes and gigabytes to give a grey picture. Every 8x8 block
+    of the luma plane costs at least one bit in any Huffman-coded JPEG (its DC difference, even in a progressive
+    file whose AC scans skip it), so fewer than blocks/8 bytes cannot be a whole image. Arithmetic-coded JPEGs
+    (SOF9-15, rare) can go below that and are not checked; a file above the bound that is cut short still decodes
+    with a grey remainder, as before."""
+    size = path.stat().st_size
+    need = ((w + 7) // 8) * ((h + 7) // 8) // 8
+    if size >= need or _jpeg_is_arithmetic(path):
+        return
+    raise ImageReadError(path, "truncated", f"{size} bytes cannot hold the {w}x{h} picture its header declares "
+                                            f"(a whole one needs at least {need} bytes); refused before decoding")
+
+
+def _jpeg_is_arithmetic(path: Path) -> bool:
+    """Whether the first frame header (SOFn) of a JPEG is an arithmetic-coding one (SOF9-SOF15)."""
+    with open(path, "rb") as f:
+        data = f.read(1 << 20)
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return marker >= 0xC9
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return False
 
 
 def _pillow_size(e: Exception) -> str:
