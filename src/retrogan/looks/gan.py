@@ -223,5 +223,6 @@ def load_gan_style(folder: str) -> GanLook:
         model = model_cls(config)
         model.load_state_dict(weights)
     except (TypeError, RuntimeError, KeyError, ValueError) as e:
-        raise StyleError(f"{path}: weights do not match the saved configuration ({e})") from None
+        raise StyleError(f"{path}: weights do not match the saved configuration "
+                         f"({' '.join(str(e).split())[:300]})") from None
     return GanLook(path.name, model.eval(), arch, list(info["labels"]))

@@ -414,7 +414,7 @@ class Trainer:
             self.round = int(meta.get("round", 0))
         except (KeyError, ValueError, TypeError, RuntimeError, AttributeError, IndexError) as e:
             raise StyleError(f"{self.out / 'training'}: training state does not fit this run, cannot resume "
-                             f"({type(e).__name__}: {str(e)[:200]}); start afresh with --overwrite") from None
+                             f"({type(e).__name__}: {' '.join(str(e).split())[:200]}); start afresh with --overwrite") from None
         if self.rank > 0:  # rank 0's generator state was saved: the other ranks draw their own batches again
             self.rng = np.random.default_rng([self.cfg.seed, self.rank, self.step_num])
         self.log(f"resumed {self.out} at step {self.step_num} ({self.elapsed:.0f} s trained)")

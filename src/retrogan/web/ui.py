@@ -361,8 +361,7 @@ def mount_ui(app, server: "Server"):
     ui = build_ui(server)
     app = gr.mount_gradio_app(app, ui, path="/", max_file_size=server.limits.max_upload_bytes, show_error=True,
                               footer_links=[], theme=gr.themes.Soft())
-    # Gradio applies its own rule (a function's input files must be in the upload folder) only to apps it launched
-    # itself; a mounted app is never marked launched, so mark it: the rule then holds here too, beside ours.
-    ui.has_launched = True
+    # Gradio applies its own upload-folder rule only to apps it launched itself, not to a mounted app like this one;
+    # ours (uploads.py: the inputs' component and every handler) holds instead, tested with every page function.
     server.ui = ui
     return app

@@ -2,17 +2,20 @@
 
 The page's functions receive file *paths* from Gradio, and a client chooses what those paths are (a call to the
 queue API can name ``/etc/passwd`` or an ``http://`` URL instead of a file it uploaded). Gradio only enforces its
-upload-folder rule for apps started with ``launch()``, not for apps mounted in FastAPI as ours is, so we enforce it
-ourselves at two places: the input component refuses to take any path that is not inside this server's upload
+upload-folder rule for apps started with ``launch()``, not for apps mounted in FastAPI as ours is (and where it does,
+each refusal prints a traceback to the server's log), so we enforce the rule ourselves, at two places: the input component refuses to take any path that is not inside this server's upload
 folder (before Gradio copies or downloads it), and every page function checks its paths again before reading a byte.
 The upload folder is made empty by this server when it starts (``Server.uploads``) and deleted when it stops.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from .service import WebError
+
+log = logging.getLogger("retrogan.web")
 
 
 def inside(path: str | os.PathLike, folder: Path) -> bool:
@@ -39,14 +42,16 @@ def upload_only_file(folder: Path):
     ``async_move_resource_to_block_cache`` before any of our code runs (and would copy a server file or download a
     URL into its cache); this subclass refuses anything but a file already in ``folder``."""
     import gradio as gr
-    from gradio.exceptions import InvalidPathError
 
     def check(path):
         if path is None:
             return None
         s = os.fspath(path)
         if "://" in s or not inside(s, folder):
-            raise InvalidPathError(f"{Path(s).name or 'file'}: not a file uploaded to this server")
+            name = Path(s).name or "file"
+            log.warning("refused a page request naming %r: not a file uploaded to this server", name)
+            # gr.Error reaches the client as the call's error; print_exception=False: one log line, no traceback
+            raise gr.Error(f"{name}: not a file uploaded to this server", print_exception=False)
         return s
 
     class UploadedFile(gr.File):
