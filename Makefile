@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The CPU wheel of this version is what the project is developed and tested with (see DEVELOPERS.md).
 TORCH ?= torch==2.13.0
 
-.PHONY: setup browser demo test test-slow robustness serve bench clean
+.PHONY: setup browser demo test test-slow robustness security serve bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ test-slow: $(STAMP)
 
 robustness: $(STAMP)
 	$(BIN)/python scripts/robustness.py --bad 220 --good 20
+
+# The hostile-user campaign (benchmarks/security.py): damaged images, hostile files, kills, web attacks (~10 min)
+security: $(STAMP)
+	$(BIN)/python benchmarks/security.py
 
 # The whole comparison (fidelity, speed) and the README's Results section made from it: about 2 hours on 2 cores.
 # Needs ../shared/data. MINUTES is the training budget of every trained system per stock.
