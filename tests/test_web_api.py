@@ -283,3 +283,44 @@ def test_every_error_is_json_with_an_error_field(client, photo_rgb):
     assert r.status_code == 404 and set(r.json()) == {"error"}, r.text
     r = client.post("/api/stylize", files={"file": ("a.png", data, "image/png")})  # and the server goes on
     assert r.status_code == 200
+
+
+def test_a_render_nobody_waits_for_stops():
+    """Python cannot kill a render thread: a timed-out (or abandoned) render must stop at its next checkpoint and free
+    its slot, not run on for a minute holding gigabytes."""
+    from retrogan.cancel import Cancelled, cancellable, checkpoint
+
+    gate, stopped = Gate(1, 2), threading.Event()
+
+    def long_render():
+        try:
+            for _ in range(3000):  # 30 s if nobody stops it
+                checkpoint()
+                time.sleep(0.01)
+        except Cancelled:
+            stopped.set()
+            raise
+
+    with pytest.raises(WebError) as e:
+        gate.run(long_render, timeout=0.2)
+    assert e.value.status == 504
+    assert stopped.wait(2.0) and wait_for(lambda: gate.pending == 0, 2.0)
+    with cancellable(threading.Event()):
+        checkpoint()  # not set: nothing happens
+    done = threading.Event()
+    done.set()
+    from retrogan.imaging.photo import Photo
+    from retrogan.looks.registry import resolve_style
+    from retrogan.web.service import LookRequest, render_photo
+
+    with cancellable(done), pytest.raises(Cancelled):  # the service checks before rendering
+        render_photo(Photo(rgb=np.zeros((8, 8, 3), np.uint8)), resolve_style("portra-400vc"), LookRequest(), "x")
+
+
+def wait_for(cond, seconds: float) -> bool:
+    end = time.time() + seconds
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return cond()

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..cancel import checkpoint
 from ..luts.apply import apply_lut
 from . import fast8
 from . import optics as O
@@ -150,6 +151,7 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
     offset = leak_offset(seed)
     result = np.empty_like(out)
     for y0 in range(0, h, rows):
+        checkpoint()
         y1 = min(h, y0 + rows)
         a0, a1 = max(0, y0 - margin), min(h, y1 + margin)
         x = _to_tensor(out[a0:a1])

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..cancel import checkpoint
 from ..errors import StyleError
 from ..imaging.photo import Photo, from_float, to_float
 from .base import check_strength
@@ -111,6 +112,7 @@ class GanLook:
         h, w = out.shape[:2]
         rows = max(16, STRIP_PIXELS // w)
         for y0 in range(0, h, rows):
+            checkpoint()
             strip = torch.from_numpy(to_float(out[y0:y0 + rows])).permute(2, 0, 1)[None]
             frame = Frame(h, w, top=y0)
             adj = sample_local(local, strip, frame)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, List, Optional
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from .service import (LookRequest, WebError, look_thumbnail, safe_stem, stylize_upload, stylize_video_file,
@@ -30,12 +30,25 @@ async def _read(upload: UploadFile, server: "Server") -> bytes:
     return data
 
 
-async def _answer(fut, server: "Server") -> Response:
-    """Wait for a render in the gate (504 after the timeout) and send the image as a download."""
+async def _answer(fut, server: "Server", request: Request | None = None) -> Response:
+    """Wait for a render in the gate (504 after the timeout) and send the image as a download. A client that goes
+    away, or times out, stops its render (``Gate.stop``): nobody would receive it."""
+    waiting = asyncio.wrap_future(fut)
+    deadline = asyncio.get_running_loop().time() + server.limits.timeout_s
     try:
-        out = await asyncio.wait_for(asyncio.wrap_future(fut), server.limits.timeout_s)
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise asyncio.TimeoutError
+            done, _ = await asyncio.wait({waiting}, timeout=min(0.5, left))
+            if done:
+                out = waiting.result()
+                break
+            if request is not None and await request.is_disconnected():
+                server.gate.stop(fut)
+                raise WebError("the client went away", 499)
     except asyncio.TimeoutError:
-        fut.cancel()
+        server.gate.stop(fut)
         raise WebError(f"timed out after {server.limits.timeout_s:g} s", 504) from None
     headers = {"Content-Disposition": f'attachment; filename="{out.filename}"',
                "X-Image-Size": f"{out.width}x{out.height}"}
@@ -61,7 +74,7 @@ def router(server: "Server") -> APIRouter:
                         headers={"Cache-Control": "max-age=86400"})
 
     @api.post("/stylize")
-    async def stylize(file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
+    async def stylize(request: Request, file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
                       seed: int = Form(0), preview: bool = Form(False),
                       grain: Optional[float] = Form(None), fade: Optional[float] = Form(None),
                       vignette: Optional[float] = Form(None), dust: Optional[float] = Form(None),
@@ -72,10 +85,10 @@ def router(server: "Server") -> APIRouter:
         data = await _read(file, server)
         req = LookRequest(look, strength, seed, _knobs(grain, fade, vignette, dust, scratches, light_leak, yellowing))
         fut = server.gate.submit(stylize_upload, data, file.filename, req, server.looks, server.limits, preview)
-        return await _answer(fut, server)
+        return await _answer(fut, server, request)
 
     @api.post("/transfer")
-    async def transfer(file: UploadFile = File(...), reference: List[UploadFile] = File(...),
+    async def transfer(request: Request, file: UploadFile = File(...), reference: List[UploadFile] = File(...),
                        strength: float = Form(1.0), seed: int = Form(0), preview: bool = Form(False),
                        fit_seconds: float = Form(0.0), recognise: bool = Form(False)) -> Response:
         """The look of the ``reference`` photo(s) (repeat the field for several of one look) on ``file`` (the
@@ -93,7 +106,7 @@ def router(server: "Server") -> APIRouter:
         req = LookRequest(None, strength, seed)
         fut = server.gate.submit(transfer_upload, data, file.filename, refs, req, server.limits, preview, fit_seconds,
                                  recognise)
-        return await _answer(fut, server)
+        return await _answer(fut, server, request)
 
     @api.post("/jobs/video", status_code=202)
     async def video(file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),

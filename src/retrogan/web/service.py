@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from ..cancel import checkpoint
 from ..errors import RetroganError, StyleError
 from ..imaging.photo import Photo
 from .limits import Limits
@@ -149,6 +150,7 @@ def render_photo(photo: Photo, look, req: LookRequest, stem: str, *, preview_sid
 
     if preview_side:
         photo = shrink(photo, preview_side)
+    checkpoint()  # decoded: is anyone still waiting?
     try:
         out = look.apply(photo, strength=req.strength, seed=req.seed)
     except (ValueError, RetroganError) as e:
@@ -159,6 +161,7 @@ def render_photo(photo: Photo, look, req: LookRequest, stem: str, *, preview_sid
     if fmt == "JPEG" and out.alpha is not None:
         fmt = "PNG"
     ext, media = OUT_FORMATS[fmt]
+    checkpoint()  # rendered: encoding a 50 MP result takes seconds too
     data = encode_photo(out, fmt, quality=90 if preview_side else quality)
     w, h = out.size
     suffix = ".preview" if preview_side else ".retro"

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..cancel import cancellable
 from .service import WebError
 
 
 class Gate:
     """Renders run on ``slots`` threads; at most ``queue_size`` more wait. A full queue is refused at once (503) and a
-    caller that waits longer than ``timeout`` gets 504: a queued render is then dropped, a running one finishes in
-    its thread (Python cannot stop it) and its result is discarded."""
+    caller that waits longer than ``timeout`` (or goes away) gets 504: a queued render is then dropped, and a running
+    one stops at its next checkpoint (``retrogan.cancel``: between decode, render strips and encode), since Python
+    cannot stop a thread from outside. ``stop(fut)`` does the same for a caller that has gone."""
 
     def __init__(self, slots: int, queue_size: int) -> None:
         self.slots, self.queue_size = slots, queue_size
@@ -34,9 +36,24 @@ class Gate:
                 raise WebError(f"server busy: {self.pending} renders running or queued; try again shortly", 503)
             self.pending += 1
             self.peak_pending = max(self.peak_pending, self.pending)
-        fut = self._pool.submit(fn, *args)
+        event = threading.Event()
+
+        def run():
+            with cancellable(event):
+                return fn(*args)
+
+        fut = self._pool.submit(run)
+        fut.cancel_event = event
         fut.add_done_callback(self._done)
         return fut
+
+    @staticmethod
+    def stop(fut: Future) -> None:
+        """Nobody waits for this render any more: drop it if queued, stop it at its next checkpoint if running."""
+        fut.cancel()
+        event = getattr(fut, "cancel_event", None)
+        if event is not None:
+            event.set()
 
     def _done(self, _fut: Future) -> None:
         with self._lock:
@@ -48,7 +65,7 @@ class Gate:
         try:
             return fut.result(timeout=timeout)
         except FutureTimeout:
-            fut.cancel()
+            self.stop(fut)
             raise WebError(f"timed out after {timeout:g} s (the server is busy or the image is very large)", 504)
 
     def shutdown(self) -> None:
