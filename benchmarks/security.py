@@ -29,6 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RETROGAN = [sys.executable, "-m", "retrogan"]
+IMAGES = 48  # photos (2400x2400) in each batch that the kills interrupt
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -202,7 +203,7 @@ def kills(n_images: int, n_video: int, n_train: int, work: Path, seed: int = 0) 
     from skimage import data
 
     base = np.asarray(Image.fromarray(data.astronaut()).resize((2400, 2400)))
-    for i in range(24):
+    for i in range(IMAGES):
         Image.fromarray(np.roll(base, 97 * i, axis=1)).save(src / f"p{i:02d}.jpg", quality=90)
     runs = []
 
@@ -215,7 +216,7 @@ def kills(n_images: int, n_video: int, n_train: int, work: Path, seed: int = 0) 
 
     for k in range(n_images):
         out = work / f"img{k}"
-        killed(["stylize", src, "-o", out, "--style", "kodachrome-1950s", "-q"], rng.uniform(3.0, 12.0))
+        killed(["stylize", src, "-o", out, "--style", "kodachrome-1950s", "-q"], rng.uniform(2.0, 9.0))  # start-up ~2 s, the batch ~15 s
         left_before = leftovers(out) if out.exists() else []
         done_before = sum(1 for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else 0
         r = cli("stylize", src, "-o", out, "--style", "kodachrome-1950s", "-q")
@@ -384,7 +385,7 @@ def report(res: dict) -> str:
         ("kills", f"{k['kills']} SIGKILLs (images, video, training), each followed by a rerun",
          f"failing {k['failing']} (each rerun: exit 0, every file once, no partial or leftover file, 0644); "
          f"image runs killed with {sorted(r['done_at_kill'] for r in k['details'] if r['kind'] == 'images')} of "
-         f"24 done, leftovers found after the kills {sum(r.get('leftovers_after_kill', 0) for r in k['details'])}"),
+         f"{IMAGES} done, leftovers found after the kills {sum(r.get('leftovers_after_kill', 0) for r in k['details'])}"),
         ("web: page functions", f"{w['page_attacks']} calls naming server paths, climbs, symlinks, URLs",
          f"leaks {w['page_leaks']}"),
         ("web: Gradio file routes", ", ".join(w["gradio_routes"]), f"all 403: {w['gradio_routes_refused']}"),

@@ -202,6 +202,21 @@ def test_synth_writes_matching_pairs_and_reports_bad_files(tmp_path, photo_rgb):
     assert cli("synth", src, "--style", "nope", "-o", out).returncode == 2
 
 
+def test_synth_pairs_of_a_bordered_preset_train(tmp_path, photo_rgb):
+    """A preset that draws a border makes pairs `train paired` accepts: the border is left out, and synth says so."""
+    src = tmp_path / "photos"
+    src.mkdir()
+    for i in range(2):
+        Image.fromarray(np.roll(photo_rgb, 17 * i, axis=1)).save(src / f"p{i}.png")
+    r = cli("synth", src, "--style", "faded-print-1970s", "-o", tmp_path / "pairs")
+    assert r.returncode == 0 and "border is left out" in r.stderr, r.stderr
+    for name in ("p0_v00.png", "p1_v00.png"):
+        assert Image.open(tmp_path / "pairs" / "targets" / name).size == Image.open(src / "p0.png").size
+    r = cli("train", "paired", "--data", tmp_path / "pairs", "-o", tmp_path / "look", "--steps", "2", "--batch", "2",
+            "-q")
+    assert r.returncode == 0 and "does not match the framing" not in r.stderr, r.stderr
+
+
 def test_outputs_follow_the_umask(tmp_path, jpeg_file):
     import os
 

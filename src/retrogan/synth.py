@@ -38,6 +38,7 @@ def film_params_for(style: str):
 class SynthReport:
     pairs: int = 0
     failed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def synthesise(input_dir: str, style: str, out_dir: Path, *, variants: int = 1, seed: int = 0,
@@ -45,11 +46,20 @@ def synthesise(input_dir: str, style: str, out_dir: Path, *, variants: int = 1, 
     from .film.fast import render_array
     from .film.params import jitter
 
+    from dataclasses import replace
+
     base = film_params_for(style)
+    # A border changes the framing (the print's margin around the picture), which pair-wise training cannot learn
+    # and `train paired` refuses; the renderer adds it at stylize time, so the pairs are made without it.
+    borderless = bool(base.border)
+    base = replace(base, border=None)
     rng = np.random.default_rng(seed)
     (out_dir / "inputs").mkdir(parents=True, exist_ok=True)
     (out_dir / "targets").mkdir(parents=True, exist_ok=True)
     report, records = SynthReport(), []
+    if borderless:
+        report.notes.append(f"{style}'s border is left out of the targets (training learns a look, not a frame); "
+                            "`retrogan stylize --style DIR` of the trained look gives no border either")
     for src, _, err in expand_inputs([input_dir]):
         try:
             if err:
@@ -57,6 +67,7 @@ def synthesise(input_dir: str, style: str, out_dir: Path, *, variants: int = 1, 
             photo = _fit(read_photo(src), max_side)
             for v in range(variants):
                 p = jitter(base, rng) if variants > 1 or v > 0 else base
+                p = replace(p, border=None) if p.border else p
                 item_seed = int(rng.integers(0, 2 ** 31))
                 stem = f"{src.stem}_v{v:02d}"
                 target = Photo(rgb=render_array(photo.rgb, p, seed=item_seed), format="PNG")

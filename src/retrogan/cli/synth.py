@@ -29,6 +29,8 @@ def synth(
     except StyleError as e:
         err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)
+    for note in report.notes:
+        err.print(f"[yellow]note:[/] {esc(note)}")
     typer.echo(f"wrote {report.pairs} pairs to {output}")
     for msg in report.failed:
         err.print(f"[red]failed:[/] {esc(msg)}", highlight=False)
