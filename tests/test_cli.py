@@ -260,3 +260,17 @@ def test_a_rerun_skips_finished_work_and_removes_a_killed_runs_leftovers(tmp_pat
     assert "skipped 1 already done" in r.stderr and "2 written" in r.stderr
     assert sha(out / "p0.png") == before and (out / "p1.png").exists() and (out / "p2.png").exists()
     assert not any(p.exists() for p in stale) and live.exists()
+
+
+def test_version_eval_of_two_files_and_a_note_for_skipped_subfolders(tmp_path, photo_rgb):
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("retrogan ")
+    Image.fromarray(photo_rgb).save(tmp_path / "a.png")
+    Image.fromarray(np.clip(photo_rgb.astype(int) + 6, 0, 255).astype(np.uint8)).save(tmp_path / "b.png")
+    r = cli("eval", tmp_path / "a.png", tmp_path / "b.png", "-q")
+    assert r.returncode == 0 and "mean over 1 images" in r.stdout, r.stderr
+    assert cli("eval", tmp_path / "a.png", tmp_path / "nope.png").returncode == 2
+    (tmp_path / "sub").mkdir()
+    r = cli("stylize", tmp_path, "-o", tmp_path / "out", "-q")
+    assert r.returncode == 0 and "1 subfolder(s) not searched (sub" in r.stderr and "-r descends" in r.stderr
+    assert "--ref" in cli("transfer", "--help").stdout

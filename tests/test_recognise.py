@@ -235,7 +235,7 @@ def test_transfer_can_recognise_the_reference_look(tmp_path):
     assert np.abs(out - truth).mean() < 0.85 * np.abs(modern[0] / np.float32(255) - truth).mean()
     src = tmp_path / "modern.png"
     Image.fromarray(modern[1]).save(src)
-    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(src), "-r", str(ref), "--recognise",
+    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(src), "--ref", str(ref), "--recognise",
                           "-o", str(tmp_path / "out.png")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "recognised look:" in run.stderr

@@ -283,3 +283,6 @@ def test_cli_multi_style_from_data_folders_and_label_choice(tmp_path, photo_rgb)
     r = subprocess.run([sys.executable, "-m", "retrogan", "stylize", str(tmp_path / "warm" / "inputs" / "im0.png"),
                         "-o", str(tmp_path / "o.png"), "--style", f"{style}:plain"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "retrogan", "stylize", str(tmp_path / "warm" / "inputs" / "im0.png"),
+                        "-o", str(tmp_path / "o2.png"), "--style", str(style)], capture_output=True, text=True)
+    assert r.returncode == 2 and "holds 2 looks (warm, plain)" in r.stderr and f"{style}:LABEL" in r.stderr

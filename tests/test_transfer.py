@@ -173,14 +173,14 @@ def test_transfer_command(model_dir, photos, tmp_path, jpeg_file):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8 nope")
     before = sha(jpeg_file)
-    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(jpeg_file), str(bad), "-r", str(ref),
+    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(jpeg_file), str(bad), "--ref", str(ref),
                           "--model", str(model_dir), "-o", str(tmp_path / "out"), "-q"], capture_output=True, text=True)
     assert run.returncode == 1, run.stderr
     assert "broken.jpg" in run.stderr and (tmp_path / "out" / "cat.jpg").exists()
     assert sha(jpeg_file) == before
     out = np.asarray(Image.open(tmp_path / "out" / "cat.jpg"))
     assert out.shape == np.asarray(Image.open(jpeg_file)).shape
-    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(jpeg_file), "-r", str(bad),
+    run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(jpeg_file), "--ref", str(bad),
                           "--model", str(model_dir), "-o", str(tmp_path / "x.jpg")], capture_output=True, text=True)
     assert run.returncode == 2 and "reference" in run.stderr and "broken.jpg" in run.stderr
     assert not (tmp_path / "x.jpg").exists()

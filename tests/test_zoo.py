@@ -78,7 +78,7 @@ def test_everything_bundled_works_offline(jpeg_file, tmp_path):
 
     Image.open(jpeg_file).save(ref)
     if (DATA / "transfer" / "transfer.json").exists():
-        runs.append(["transfer", str(jpeg_file), "-r", str(ref), "-o", str(tmp_path / "transfer.jpg"), "-q"])
+        runs.append(["transfer", str(jpeg_file), "--ref", str(ref), "-o", str(tmp_path / "transfer.jpg"), "-q"])
     script = tmp_path / "guarded.py"
     script.write_text(GUARD)
     for args in [runs[0], runs[-1]]:  # the demo path and the reference path in their own processes

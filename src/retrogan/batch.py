@@ -28,6 +28,7 @@ class BatchReport:
     written: list[tuple[Path, Path]] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     skipped: list[tuple[Path, Path]] = field(default_factory=list)  # output already there (a finished earlier run)
+    notes: list[str] = field(default_factory=list)
     warnings: list[tuple[Path, str]] = field(default_factory=list)
 
     @property
@@ -99,12 +100,19 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
     atomically, so no partial file ever has an output's name) and is skipped, not redone; leftovers of a killed run
     (its temporary files) are removed from the output folders first."""
     jobs = plan_outputs(expand_inputs(inputs, recursive), out)
+    report = BatchReport()
+    if not recursive:
+        for spec in inputs:
+            subs = [d for d in Path(spec).iterdir() if d.is_dir() and not d.name.startswith(".")] \
+                if Path(spec).is_dir() else []
+            if subs:
+                names = ", ".join(sorted(d.name for d in subs)[:3]) + (" ..." if len(subs) > 3 else "")
+                report.notes.append(f"{spec}: {len(subs)} subfolder(s) not searched ({names}); -r descends into them")
     all_inputs = tuple(j.src for j in jobs if j.error is None)
     for folder in {j.dst.parent for j in jobs if j.dst is not None}:
         remove_stale_temps(folder)
     if on_start:
         on_start(len(jobs))
-    report = BatchReport()
     for job in jobs:
         error = job.error
         if error is None and not overwrite and _finished(job.dst, all_inputs):

@@ -25,7 +25,16 @@ def _by_stem(folder: Path) -> tuple[dict[str, Path], list[str]]:
 def evaluate_folders(pred_dir: Path, truth_dir: Path) -> dict:
     pred, pred_dupes = _by_stem(pred_dir)
     truth, truth_dupes = _by_stem(truth_dir)
-    images, errors = [], pred_dupes + truth_dupes
+    return _compare(pred, truth, pred_dupes + truth_dupes)
+
+
+def evaluate_files(pred: Path, truth: Path) -> dict:
+    """One image against another (their names need not match)."""
+    return _compare({pred.stem: pred}, {pred.stem: truth}, [])
+
+
+def _compare(pred: dict[str, Path], truth: dict[str, Path], errors: list[str]) -> dict:
+    images = []
     for stem in sorted(pred.keys() & truth.keys()):
         try:
             a, b = read_photo(pred[stem]).float_rgb(), read_photo(truth[stem]).float_rgb()

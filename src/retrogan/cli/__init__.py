@@ -18,7 +18,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags without "<bool>", arguments as INPUTS...
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"retrogan {version('retrogan')}")
+        except PackageNotFoundError:  # a source tree that was never installed
+            typer.echo("retrogan (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(_version_flag: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                             help="Print the version and exit.")) -> None:
+    """Give modern photos and video an authentic retro look."""
+
+
 app.command("stylize")(stylize_cmd.stylize)
 app.command("styles")(styles_cmd.styles)
 app.command("eval")(eval_cmd.evaluate)

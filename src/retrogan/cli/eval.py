@@ -10,23 +10,26 @@ from .console import esc, make_console
 
 
 def evaluate(
-    pred_dir: Path = typer.Argument(..., help="Folder of results."),
-    truth_dir: Path = typer.Argument(..., help="Folder of ground-truth images; files are matched by stem."),
+    pred_dir: Path = typer.Argument(..., help="Folder of results, or one result image."),
+    truth_dir: Path = typer.Argument(..., help="Folder of ground-truth images (matched by stem), or one image."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the per-image and mean numbers here."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print the summary line only."),
 ) -> None:
-    """Per-image and mean CIEDE2000, PSNR and SSIM of PRED_DIR against TRUTH_DIR. Missing or extra files are
-    named and counted; the exit code is 1 when any file was missing, extra or unreadable."""
+    """Per-image and mean CIEDE2000, PSNR and SSIM of PRED_DIR against TRUTH_DIR (two folders, files matched by
+    stem, or two image files). Missing or extra files are named and counted; the exit code is 1 when any file was
+    missing, extra or unreadable."""
     from rich.table import Table
 
-    from ..evaluate import evaluate_folders
+    from ..evaluate import evaluate_files, evaluate_folders
 
     console, err = make_console(stderr=False), make_console()
+    files = pred_dir.is_file() and truth_dir.is_file()
     for d in (pred_dir, truth_dir):
-        if not d.is_dir():
-            err.print(f"[red]error:[/] {esc(d)}: not a folder", highlight=False)
+        if not (d.is_dir() or files):
+            what = "no such file or folder" if not d.exists() else "give two folders or two image files"
+            err.print(f"[red]error:[/] {esc(d)}: {what}")
             raise typer.Exit(2)
-    res = evaluate_folders(pred_dir, truth_dir)
+    res = evaluate_files(pred_dir, truth_dir) if files else evaluate_folders(pred_dir, truth_dir)
     if not quiet:
         table = Table(title=f"{pred_dir} vs {truth_dir}")
         for col in ("image", "ΔE2000", "PSNR dB", "SSIM"):

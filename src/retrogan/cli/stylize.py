@@ -4,29 +4,39 @@ from typing import List, Optional
 
 import typer
 
+from ..defaults import default_look
+
 from .console import esc, make_console
 
 
 def stylize(
-    inputs: List[str] = typer.Argument(..., help="Image or video files (.mp4 .mov .mkv .m4v .avi .webm), folders "
-                                                 "or glob patterns."),
-    output: Optional[str] = typer.Option(None, "-o", "--output",
-                                         help="Output file (one input) or folder. Default: <stem>.retro.<ext> beside each input."),
-    style: Optional[str] = typer.Option(None, "--style", "-s",
-                                        help="Bundled look name (see `retrogan styles`), .cube file or HaldCLUT .png."),
-    strength: float = typer.Option(1.0, "--strength", min=0.0, max=1.0, help="0 = unchanged, 1 = full look."),
-    seed: int = typer.Option(0, "--seed", help="Seed for grain and other random film effects."),
+    inputs: List[str] = typer.Argument(..., help="Image or video files (.mp4 .mov .mkv .m4v "
+                                                                       ".avi .webm), folders or glob patterns."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
+                                         help="Output file (one input) or folder. Default: <stem>.retro.<ext> beside "
+                                              "each input."),
+    style: Optional[str] = typer.Option(None, "--style", "-s", metavar="LOOK",
+                                        help="Bundled look name (see `retrogan styles`), .cube file, HaldCLUT .png or "
+                                             f"trained style folder.  [default: {default_look()}]"),
+    strength: float = typer.Option(1.0, "--strength", min=0.0, max=1.0, metavar="0..1",
+                                   help="0 = unchanged, 1 = full look."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed for grain and other random film effects."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files (never an input)."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Descend into subfolders of folder inputs."),
-    quality: int = typer.Option(95, "--quality", min=1, max=100, help="JPEG/WebP quality (100 = lossless WebP)."),
-    max_pixels: float = typer.Option(200.0, "--max-pixels", help="Refuse images larger than this many megapixels."),
+    quality: int = typer.Option(95, "--quality", min=1, max=100, metavar="1..100",
+                                help="JPEG/WebP quality (100 = lossless WebP)."),
+    max_pixels: float = typer.Option(200.0, "--max-pixels", metavar="MP",
+                                     help="Refuse images larger than this many megapixels."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; errors and the summary only."),
-    codec: str = typer.Option("libx264", "--codec", help="Video: encoder (libx264, libx265, mpeg4, ...)."),
-    crf: int = typer.Option(18, "--crf", min=0, max=51, help="Video: x264/x265 quality (lower = better, larger)."),
-    preset: str = typer.Option("veryfast", "--preset", help="Video: x264/x265 speed preset."),
-    pix_fmt: str = typer.Option("yuv420p", "--pix-fmt", help="Video: output pixel format."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or mps: where a trained full-resolution "
-                                                        "(unet) style runs; fp16 on CUDA. Other looks use the CPU."),
+    codec: str = typer.Option("libx264", "--codec", metavar="NAME",
+                              help="Video: encoder (libx264, libx265, mpeg4, ...)."),
+    crf: int = typer.Option(18, "--crf", min=0, max=51, metavar="0..51",
+                            help="Video: x264/x265 quality (lower = better, larger)."),
+    preset: str = typer.Option("veryfast", "--preset", metavar="NAME", help="Video: x264/x265 speed preset."),
+    pix_fmt: str = typer.Option("yuv420p", "--pix-fmt", metavar="FMT", help="Video: output pixel format."),
+    device: str = typer.Option("cpu", "--device", metavar="DEV",
+                               help="cpu, cuda, cuda:N or mps: where a trained full-resolution (unet) style runs; fp16 "
+                                    "on CUDA. Other looks use the CPU."),
 ) -> None:
     """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
     Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
@@ -77,6 +87,8 @@ def run_look(inputs, look, *, output, strength, seed, overwrite, recursive, qual
     report.written += v_written
     report.skipped += v_skipped
     report.failed += [(None, msg) for msg in v_failed]
+    for note in report.notes:
+        err.print(f"[yellow]note:[/] {esc(note)}")
     for src, w in report.warnings:
         err.print(f"[yellow]warning:[/] {esc(src)}: {esc(w)}")
     if report.skipped:

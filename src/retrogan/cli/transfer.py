@@ -10,7 +10,7 @@ from .console import esc, make_console
 
 def transfer(
     inputs: List[str] = typer.Argument(..., help="Image or video files, folders or glob patterns."),
-    reference: List[str] = typer.Option(..., "--reference", "-r",
+    reference: List[str] = typer.Option(..., "--reference", "--ref",
                                         help="A photo in the look to copy; repeat for several of the same look."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder."),
     fit: bool = typer.Option(False, "--fit", help="Refine the reading on these photos first (bounded time; with "
@@ -26,7 +26,7 @@ def transfer(
                                               help="torchvision-format vgg19 state dict, for a model trained on VGG19 "
                                                    "features (safetensors or tensors-only .pth)."),
     overwrite: bool = typer.Option(False, "--overwrite"),
-    recursive: bool = typer.Option(False, "--recursive"),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Descend into subfolders of folder inputs."),
     quality: int = typer.Option(95, "--quality", min=1, max=100),
     max_pixels: float = typer.Option(200.0, "--max-pixels"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from ..defaults import FALLBACK_LOOK
 from ..errors import RetroganError, StyleError
 from .base import FilmLook, Look, LutLook
 
@@ -105,7 +106,7 @@ def _register_zoo() -> str | None:
     return meta.get("signature")
 
 
-DEFAULT_STYLE = _register_zoo() or "kodachrome-1950s"
+DEFAULT_STYLE = _register_zoo() or FALLBACK_LOOK
 
 
 def default_style_name() -> str:
@@ -132,7 +133,12 @@ def resolve_style(name_or_path: str | None) -> Look:
         from .gan import load_gan_style
 
         look = load_gan_style(str(path.resolve()))
-        return look.with_label(label) if label else look
+        if label:
+            return look.with_label(label)
+        if len(look.labels) > 1:  # taking the first silently would render a look the user did not choose
+            raise StyleError(f"style {path} holds {len(look.labels)} looks ({', '.join(look.labels)}): "
+                             f"name one as {path}:LABEL")
+        return look
     if not path.exists():
         raise StyleError(f"unknown style {spec!r}: not a bundled look ({', '.join(STYLES)}) and no such file")
     suffix = path.suffix.lower()

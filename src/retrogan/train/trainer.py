@@ -413,8 +413,9 @@ class Trainer:
             self.step_num, self.elapsed = int(meta["step"]), float(meta["elapsed"])
             self.round = int(meta.get("round", 0))
         except (KeyError, ValueError, TypeError, RuntimeError, AttributeError, IndexError) as e:
+            detail = " ".join(str(e).split())[:200]
             raise StyleError(f"{self.out / 'training'}: training state does not fit this run, cannot resume "
-                             f"({type(e).__name__}: {' '.join(str(e).split())[:200]}); start afresh with --overwrite") from None
+                             f"({type(e).__name__}: {detail}); start afresh with --overwrite") from None
         if self.rank > 0:  # rank 0's generator state was saved: the other ranks draw their own batches again
             self.rng = np.random.default_rng([self.cfg.seed, self.rank, self.step_num])
         self.log(f"resumed {self.out} at step {self.step_num} ({self.elapsed:.0f} s trained)")
@@ -422,8 +423,7 @@ class Trainer:
     def _tensorboard(self):
         try:
             from torch.utils.tensorboard import SummaryWriter
-        except ImportError:
-            self.log("tensorboard is not installed: no TensorBoard logs (pip install tensorboard)")
+        except ImportError:  # optional: the progress and the final verdict are printed anyway (said once, in --help)
             return None
         return SummaryWriter(str(self.out / "training" / "logs"))
 
