@@ -286,3 +286,28 @@ def test_cli_multi_style_from_data_folders_and_label_choice(tmp_path, photo_rgb)
     r = subprocess.run([sys.executable, "-m", "retrogan", "stylize", str(tmp_path / "warm" / "inputs" / "im0.png"),
                         "-o", str(tmp_path / "o2.png"), "--style", str(style)], capture_output=True, text=True)
     assert r.returncode == 2 and "holds 2 looks (warm, plain)" in r.stderr and f"{style}:LABEL" in r.stderr
+
+
+def test_training_ends_with_a_verdict_and_resume_adds_more(tmp_path, photo_rgb):
+    _write_pairs(tmp_path / "pairs", photo_rgb)
+    cmd = [sys.executable, "-m", "retrogan", "train", "paired", "--inputs", str(tmp_path / "pairs" / "inputs"),
+           "--targets", str(tmp_path / "pairs" / "targets"), "-o", str(tmp_path / "look"), "--batch", "2", "-q"]
+    r = subprocess.run([*cmd, "--steps", "2"], capture_output=True, text=True)
+    assert r.returncode == 0 and "(2 steps," in r.stdout, r.stderr
+    assert "training pair(s): ΔE2000" in r.stderr and "not learned yet" in r.stderr  # 2 steps learn nothing
+    r = subprocess.run([*cmd, "--resume", "--steps", "3"], capture_output=True, text=True)
+    assert r.returncode == 0 and "(5 steps," in r.stdout, (r.stdout, r.stderr)  # three more, not three in all
+    r = subprocess.run([*cmd, "--resume", "--minutes", "0.05"], capture_output=True, text=True)
+    steps = int(r.stdout.split("(")[1].split(" steps")[0])
+    assert r.returncode == 0 and steps > 5, r.stdout  # more time trains more, though the saved budget was spent
+
+
+def test_verdict_compares_with_doing_nothing(tmp_path, photo_rgb):
+    pairs = make_pairs(photo_rgb)
+    same = [Pair(p.stem, p.source, p.source, p.label) for p in pairs]  # the look is "no change": learned at once
+    t = Trainer(config(tmp_path, steps=1), tmp_path / "s", pairs=same, log=lambda m: None)
+    v = t.verdict()
+    assert v["pairs"] == len(same) and v["identity"] < 1e-6 and v["learned_enough"]
+    t = Trainer(config(tmp_path, steps=1), tmp_path / "w", pairs=pairs, log=lambda m: None)
+    v = t.verdict()
+    assert v["identity"] > 1.0 and not v["learned_enough"]  # untrained: the warm look is not there yet

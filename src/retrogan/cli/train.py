@@ -17,7 +17,9 @@ _OPTS = {
     "batch": typer.Option(4, "--batch"),
     "seed": typer.Option(0, "--seed"),
     "device": typer.Option("cpu", "--device", help="cpu or cuda."),
-    "resume": typer.Option(False, "--resume", help="Continue the run saved in the output folder (same config)."),
+    "resume": typer.Option(False, "--resume", help="Continue the run saved in the output folder (same config): alone "
+                                                   "it finishes that run's budget; with --minutes M or --steps N it "
+                                                   "trains M more minutes or N more steps."),
     "overwrite": typer.Option(False, "--overwrite", help="Start afresh over an existing style folder."),
     "quiet": typer.Option(False, "--quiet", "-q"),
 }
@@ -94,9 +96,7 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
     err = make_console(quiet=rank > 0)  # one rank speaks
     try:
         if resume:
-            cfg = saved_config(output)
-            cfg.steps = steps if steps != 3000 else cfg.steps
-            cfg.minutes = minutes if minutes is not None else cfg.minutes
+            cfg = saved_config(output, more_steps=steps if steps != 3000 else None, more_minutes=minutes)
         else:
             if (output / "training").exists() and not overwrite:
                 _fail(f"{output} already holds a training run: --resume it or --overwrite it")
@@ -119,10 +119,23 @@ def _run(mode, sources, output, arch, steps, minutes, batch, seed, device, resum
         raise typer.Exit(1)
     trainer.close()
     if rank == 0:
-        typer.echo(f"wrote style {output} (step {trainer.step_num}, {trainer.elapsed:.0f} s); "
-                   f"use it with: retrogan stylize PHOTO --style {output}")
+        _verdict(trainer, output, err)
     if world > 1:
         leave(0)
+
+
+def _verdict(trainer, output, err) -> None:
+    """What the run did and whether the look was learned, in words a user can act on."""
+    v = trainer.verdict()
+    typer.echo(f"wrote style {output} ({trainer.step_num} steps, {trainer.elapsed:.0f} s); "
+               f"use it with: retrogan stylize PHOTO --style {output}")
+    if v is None:
+        return
+    err.print(f"on its {v['pairs']} training pair(s): ΔE2000 {v['learned']:.2f} from the targets "
+              f"(doing nothing: {v['identity']:.2f})")
+    if not v["learned_enough"]:
+        err.print(f"[yellow]warning:[/] the look is not learned yet (it closes {v['closed']:.0%} of the gap); train "
+                  f"longer: the same command with --resume --minutes 5 adds five minutes")
 
 
 class _progress:
@@ -142,12 +155,14 @@ class _progress:
         def update(step, total, elapsed, budget, logs):
             total_now = total
             if budget != float("inf") and elapsed > 0:  # a time budget: show progress against whichever ends first
-                total_now = min(total, int(step * budget / elapsed) + 1)
+                total_now = max(step, min(total, int(step * budget / elapsed) + 1))
             self.bar.update(self.task, completed=step, total=total_now,
                             losses=" ".join(f"{k} {v:.4f}" for k, v in logs.items()))
         return update
 
     def __exit__(self, *exc):
         if not self.quiet:
+            done = self.bar.tasks[0].completed
+            self.bar.update(self.task, total=done)  # the run ended here: by steps or by time, the bar says "N/N"
             self.bar.__exit__(*exc)
         return False

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+import torch.nn.functional as F
 
 from .. import losses as LS
 from ..errors import RetroganError, StyleError
@@ -376,6 +377,32 @@ class Trainer:
             theta = G.analyse(self._thumb(image, cache=False)[None].to(self.device), lab)
             return G.render(image[None].to(self.device), theta)[0]
         return G(image[None].to(self.device), lab)[0]
+
+    @torch.no_grad()
+    def verdict(self, max_pairs: int = 8, side: int = 256, enough: float = 0.5) -> dict | None:
+        """How far the learned look (EMA generator) is from its own training targets, against doing nothing: mean
+        CIEDE2000 over up to ``max_pairs`` pairs at ``side`` px. ``learned_enough`` when it closes at least
+        ``enough`` of that gap. None without pairs (unpaired runs have no targets to compare with)."""
+        from ..metrics import delta_e_images
+
+        pairs = self.pairs[:max_pairs]
+        if not pairs:
+            return None
+        learned, identity = [], []
+        for p in pairs:
+            h, w = p.source.shape[-2:]
+            scale = min(1.0, side / max(h, w))
+            size = (max(1, round(h * scale)), max(1, round(w * scale)))
+            src = F.interpolate(p.source[None], size=size, mode="area")[0]
+            tgt = F.interpolate(p.target[None], size=size, mode="area")[0]
+            out = self.stylize_tensor(src, p.label).clamp(0, 1).cpu()
+            as_np = (lambda t: t.permute(1, 2, 0).double().numpy())
+            learned.append(delta_e_images(as_np(out), as_np(tgt)))
+            identity.append(delta_e_images(as_np(src), as_np(tgt)))
+        a, b = float(np.mean(learned)), float(np.mean(identity))
+        closed = 1.0 - a / b if b > 1e-6 else 1.0
+        return {"pairs": len(pairs), "learned": a, "identity": b, "closed": closed,
+                "learned_enough": closed >= enough or a < 1.0}
 
     # --- checkpoints --------------------------------------------------------------------------------------------
     def checkpoint(self) -> None:
