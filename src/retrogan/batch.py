@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import RetroganError
-from .imaging.read import DEFAULT_MAX_PIXELS, read_photo
+from .imaging.read import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES, read_photo
 from .imaging.write import WRITE_FORMATS, remove_stale_temps, write_photo
 from .looks.base import Look
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".gif", ".mpo"}
 OUTPUT_TAG = ".retro"
 
 

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .batch import IMAGE_SUFFIXES
 from .errors import RetroganError
-from .imaging.read import read_photo
+from .imaging.read import IMAGE_SUFFIXES, read_photo
 from .metrics import delta_e_images, psnr, ssim
 
 

@@ -24,10 +24,9 @@ from .params import FilmParams
 @lru_cache(maxsize=8)
 def stock_lut(name: str) -> torch.Tensor:
     """(3, N, N, N) LUT of a bundled film stock."""
-    from ..looks.registry import STYLES
+    from ..luts.stocks import stock_table
 
-    look = STYLES[name].load()
-    return from_table(look.table)
+    return from_table(stock_table(name))
 
 
 def apply_colour(x: torch.Tensor, p: FilmParams) -> torch.Tensor:

@@ -9,10 +9,8 @@ from typing import Callable
 
 from ..defaults import FALLBACK_LOOK
 from ..errors import RetroganError, StyleError
+from ..luts.stocks import RAWTHERAPEE, STOCKS, Stock, stock_table
 from .base import FilmLook, Look, LutLook
-
-RAWTHERAPEE = "RawTherapee Film Simulation collection (Pat David, Pavlov Dmitry, Michael Ezra), CC BY-SA 4.0"
-
 
 @dataclass(frozen=True)
 class StyleEntry:
@@ -24,41 +22,16 @@ class StyleEntry:
     load: Callable[[], Look]
 
 
-def _bundled_lut(file: str, name: str) -> Callable[[], Look]:
+def _film_stock(stock: Stock) -> StyleEntry:
     def load() -> Look:
-        from ..luts.hald import read_hald
+        return LutLook(stock.name, stock_table(stock.name))
 
-        with resources.as_file(resources.files("retrogan.data.looks") / file) as p:
-            return LutLook(name, read_hald(p))
-    return load
-
-
-def _film_stock(name: str, era: str, process: str, description: str, file: str) -> StyleEntry:
-    return StyleEntry(name, era, process, description, f"{RAWTHERAPEE}; resampled to 64^3", _bundled_lut(file, name))
+    return StyleEntry(stock.name, stock.era, stock.process, stock.description, f"{RAWTHERAPEE}; resampled to 64^3",
+                      load)
 
 
-STYLES: dict[str, StyleEntry] = {
-    e.name: e for e in [
-        _film_stock("kodachrome-25", "1935-2009", "colour slide (K-14)",
-                    "Kodachrome 25: deep reds and blues, dense shadows, the look of mid-century slides",
-                    "kodachrome_25.png"),
-        _film_stock("portra-400vc", "1998-2010", "colour negative (C-41)",
-                    "Kodak Portra 400 VC: warm skin, vivid but soft consumer-pro negative",
-                    "portra_400vc.png"),
-        _film_stock("superia-200", "1990s-2010s", "colour negative (C-41)",
-                    "Fuji Superia 200: green-leaning shadows of 1990s-2000s drugstore prints",
-                    "superia_200.png"),
-        _film_stock("polaroid-690", "1990s", "integral instant film",
-                    "Polaroid 690: soft contrast, cool shadows and warm highlights of instant prints",
-                    "polaroid_690.png"),
-        _film_stock("xpro-slide-200", "1990s", "slide film cross-processed in C-41",
-                    "Lomography X-Pro Slide 200: cross-processed colour shifts and punchy contrast",
-                    "xpro_slide_200.png"),
-        _film_stock("fp4-125", "1935-", "black-and-white negative",
-                    "Ilford FP4 Plus 125: classic fine-grain black and white",
-                    "fp4_125.png"),
-    ]
-}
+STYLES: dict[str, StyleEntry] = {s.name: _film_stock(s) for s in STOCKS.values()}
+
 
 def _era_preset(name: str) -> Callable[[], Look]:
     def load() -> Look:

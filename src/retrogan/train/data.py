@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..batch import IMAGE_SUFFIXES
+from ..imaging.read import IMAGE_SUFFIXES
 from ..errors import RetroganError
 from ..imaging.read import read_photo
 

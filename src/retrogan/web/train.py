@@ -23,7 +23,7 @@ def look_name(name: str | None, taken: list[str]) -> str:
 
 def save_pairs(folder: Path, inputs: list[Upload], targets: list[Upload], limits: Limits) -> int:
     """Write matched pairs to folder/inputs and folder/targets (every file decoded first: a bad one is named)."""
-    from ..batch import IMAGE_SUFFIXES
+    from ..imaging.read import IMAGE_SUFFIXES
     from ..train.data import MIN_PAIRS
 
     sides = {}
