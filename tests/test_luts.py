@@ -18,7 +18,10 @@ def test_cube_3d_round_trip(tmp_path):
     lut = CubeLut(warm_lut(), np.zeros(3, np.float32), np.ones(3, np.float32), "warm", ["made by a test"])
     write_cube(lut, tmp_path / "w.cube")
     back = read_cube(tmp_path / "w.cube")
-    assert back.title == "warm" and back.comments == ["made by a test"] and back.is_3d
+    assert back.title == "warm" and back.comments[0] == "made by a test" and back.is_3d
+    assert "display-referred sRGB / Rec.709" in back.comments[1]  # a grader needs to know where it goes
+    write_cube(back, tmp_path / "again.cube")
+    assert read_cube(tmp_path / "again.cube").comments == back.comments  # the note is not repeated
     np.testing.assert_allclose(back.table, lut.table, atol=1e-6)
 
 

@@ -34,6 +34,8 @@ def serve(
         raise typer.Exit(2)
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(f"warning: binding {host}: anyone who can reach this machine can use the server", err=True)
+    typer.echo("retrogan: starting (the page renders a thumbnail of every look first: about half a minute)...",
+               err=True)
     app = create_app(limits, ui=not api_only)
     typer.echo(f"retrogan: http://{host}:{port}/ (API under /api; Ctrl-C stops)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)

@@ -99,8 +99,14 @@ def read_cube(path: str | Path) -> CubeLut:
     return CubeLut(table, dmin, dmax, title, comments)
 
 
+COLOUR_SPACE_NOTE = ("Input and output: display-referred sRGB / Rec.709 (gamma-encoded, full range 0-1). "
+                     "In Resolve, apply it to Rec.709 Gamma 2.4 footage, after any log-to-709 conversion.")
+
+
 def format_cube(lut: CubeLut) -> str:
-    lines = [f"# {c}" for c in lut.comments]
+    comments = lut.comments if any("display-referred" in c for c in lut.comments) else [*lut.comments,
+                                                                                       COLOUR_SPACE_NOTE]
+    lines = [f"# {c}" for c in comments]
     if lut.title:
         lines.append(f'TITLE "{lut.title}"')
     kind = "3D" if lut.is_3d else "1D"
