@@ -74,7 +74,7 @@ def test_sampled_candidates_are_recipes_of_the_catalogue(tmp_path):
     assert len(names) == len(cands) == 3 + 12 and names[:3] == list(cat)
     stored = load_bank(tmp_path / BANK)[1]  # float16 tables: the recipes are rendered from what is stored
     assert torch.equal(cands[5], render_recipe(stored, recipes[2]))
-    assert all(n.endswith("adjusted") for n in names[3:]) and any("%" in n for n in names[3:])
+    assert all(n.endswith("(adjusted)") for n in names[3:]) and any("%" in n for n in names[3:])
     recipes[4, 1] = 3  # a look the catalogue does not have
     save_bank(tmp_path / "bad.safetensors", list(cat), luts, torch.from_numpy(recipes))
     with pytest.raises(StyleError, match="bad.safetensors: recipes"):

@@ -7,7 +7,7 @@ from .console import esc
 
 
 @contextmanager
-def batch_progress(quiet: bool, console):
+def batch_progress(quiet: bool, console, label: str = "stylize"):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
@@ -17,7 +17,7 @@ def batch_progress(quiet: bool, console):
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("stylize", total=None, rate="")
+        task = progress.add_task(label, total=None, rate="")
 
         def on_start(n: int) -> None:
             progress.update(task, total=n)

@@ -16,16 +16,22 @@ def synth(
     seed: int = typer.Option(0, "--seed"),
     max_side: Optional[int] = typer.Option(None, "--max-side", help="Downscale so the long side is at most this."),
     overwrite: bool = typer.Option(False, "--overwrite"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Make training pairs: each photo (inputs/) and its render through a look (targets/), matching stems."""
 
+    from ..batch import expand_inputs
     from ..errors import StyleError
-    from ..synth import synthesise
+    from ..synth import film_params_for, synthesise
+    from .progress import batch_progress
 
     err = make_console()
     try:
-        report = synthesise(input_dir, style, output, variants=variants, seed=seed, max_side=max_side,
-                            overwrite=overwrite)
+        film_params_for(style)  # a bad --style is said before any progress bar
+        with batch_progress(quiet, err, "synth") as (on_start, on_done):
+            on_start(len(expand_inputs([input_dir])))
+            report = synthesise(input_dir, style, output, variants=variants, seed=seed, max_side=max_side,
+                                overwrite=overwrite, on_done=lambda src: on_done(None, None))
     except StyleError as e:
         err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)

@@ -67,8 +67,8 @@ def render_recipe(luts: torch.Tensor, recipe: np.ndarray) -> torch.Tensor:
 
 def recipe_name(names: list[str], recipe: np.ndarray) -> str:
     a, b, t = int(recipe[0]), int(recipe[1]), float(recipe[2])
-    look = f"{names[a]} {1 - t:.0%} + {names[b]} {t:.0%}" if t else names[a]
-    return look if _unadjusted(recipe) else f"{look}, adjusted"
+    look = f"[{1 - t:.0%} {names[a]} + {t:.0%} {names[b]}]" if t else names[a]
+    return look if _unadjusted(recipe) else f"{look} (adjusted)"
 
 
 class LookBank:

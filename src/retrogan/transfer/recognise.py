@@ -113,7 +113,11 @@ class Recognised:
     distances: torch.Tensor | None = None           # every candidate's ("none" first, then the catalogue's order)
 
     def summary(self, top: int = 3) -> str:
-        return ", ".join(f"{n} {w:.0%}" for n, w in self.weights[:top])
+        """The largest shares: "72% faded-print-1970s (adjusted); 9% [57% tintype-1860s + 43% fp4-125]; ..."."""
+        parts = [f"{w:.0%} {n}" for n, w in self.weights[:top]]
+        rest = sum(w for _, w in self.weights[top:])
+        return "; ".join(parts) + (f"; {rest:.0%} spread over {len(self.weights) - top} other looks"
+                                   if rest >= 0.005 else "")
 
 
 def _squares(images: list[torch.Tensor], side: int) -> torch.Tensor:
@@ -152,24 +156,34 @@ def allowed(luts: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def candidate_codes(encoder, luts: torch.Tensor, sources: list[torch.Tensor], metric=None,
-                    max_images: int = 16, per_image: bool = False) -> torch.Tensor:
+                    max_images: int = 16, per_image: bool = False, log=None) -> torch.Tensor:
     """(n + 1, D): how each candidate ("none", then ``luts``) reads on the modern photos (the mean over them;
     ``per_image``: (n + 1, P, D), one reading per photo, to average over any subset later). The costly half of
     recognition; it does not depend on the style photos, so several of them can share it."""
-    desc = candidate_descriptions(encoder, luts, sources, max_images)
+    desc = candidate_descriptions(encoder, luts, sources, max_images, log)
     codes = encoder.from_description(desc) if metric is None else metric(desc)
     return codes if per_image else codes.mean(1)
 
 
 @torch.no_grad()
 def candidate_descriptions(encoder, luts: torch.Tensor, sources: list[torch.Tensor],
-                           max_images: int = 16) -> torch.Tensor:
-    """(n + 1, P, dim): the encoder's description of every candidate ("none", then ``luts``) on each modern photo."""
+                           max_images: int = 16, log=None) -> torch.Tensor:
+    """(n + 1, P, dim): the encoder's description of every candidate ("none", then ``luts``) on each modern photo.
+    ``log`` hears how far it is (every tenth of the candidates: this is the minutes-long part)."""
+    import time
+
     if not sources:
         raise ValueError("recognising a look needs modern photos and photos in the look")
     cands = torch.cat([L.identity(luts.shape[-1])[None], luts])
     src = _squares(sources[:max_images], SIDE)
-    return torch.stack([encoder.describe(L.trilinear(src, lut).clamp(0, 1)) for lut in cands])
+    out, start, step = [], time.perf_counter(), max(1, len(cands) // 10)
+    for i, lut in enumerate(cands):
+        out.append(encoder.describe(L.trilinear(src, lut).clamp(0, 1)))
+        if log and (i + 1) % step == 0 and i + 1 < len(cands):
+            spent = time.perf_counter() - start
+            log(f"reading the look: {i + 1} of {len(cands)} known looks tried on {len(src)} photo(s), "
+                f"about {spent * (len(cands) - i - 1) / (i + 1):.0f} s left")
+    return torch.stack(out)
 
 
 def scene_distance(codes: torch.Tensor, target: torch.Tensor, eps: float = SPREAD_EPS) -> torch.Tensor:
@@ -229,14 +243,14 @@ def recognise_look(encoder, names: list[str], luts: torch.Tensor, sources: list[
     if tau <= 0:
         raise ValueError(f"tau must be positive, got {tau}")
     if adapt is not None and metric is not None and len(sources[:max_images]) >= 2:
-        desc = candidate_descriptions(encoder, luts, sources, max_images)
+        desc = candidate_descriptions(encoder, luts, sources, max_images, log)
         metric = adapted_metric(metric, luts, desc, sources[:max_images], adapt, log)
         with torch.no_grad():
             codes = metric(desc)
     else:
         if adapt is not None and log:
             log("not adapting the look metric: that needs the learned metric and at least two photos")
-        codes = candidate_codes(encoder, luts, sources, metric, max_images, per_image=True)
+        codes = candidate_codes(encoder, luts, sources, metric, max_images, per_image=True, log=log)
     return recognise_from_codes(encoder, names, luts, codes, style, tau, max_images, metric, spread_eps)
 
 
