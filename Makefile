@@ -37,7 +37,7 @@ robustness: $(STAMP)
 security: $(STAMP)
 	$(BIN)/python benchmarks/security.py
 
-# The whole comparison (fidelity, speed) and the README's Results section made from it: about 2 hours on 2 cores.
+# The whole comparison (fidelity, speed) and docs/results.md made from it: about 2 hours on 2 cores.
 # Needs ../shared/data. MINUTES is the training budget of every trained system per stock.
 MINUTES ?= 2
 bench: $(STAMP)

@@ -6,7 +6,7 @@ residual) is fitted to the 14 test photos by gradient descent on style loss (Gra
 features, EfficientNet-Lite0 stages 1-4) + content loss (stage 4 features of the input) + LUT smoothness; the
 result is compared with the true renders of the test photos (mean CIEDE2000). Variants: plain Gram, Gram of
 softmax-smoothed activations (two temperatures), and the statistics baselines against the same single reference.
-VGG19 is not measured: its weights are not available on this machine (see README: --vgg-weights).
+VGG19 is not measured: its weights are not available on this machine (see docs/guide.md: --vgg-weights).
 
     .venv/bin/python benchmarks/gram_backbones.py [--steps 120] [--side 160]        # about 8 minutes
 """

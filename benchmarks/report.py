@@ -1,9 +1,10 @@
-"""Writes the README's "Results" section from benchmarks/results/fidelity_*.json and speed.json (never by hand):
-the text between the two marker lines is replaced; the rest of the README is left as it is.
+"""Writes the "Results" section of docs/results.md from benchmarks/results/fidelity_*.json and speed.json (never by
+hand): the text between the two marker lines is replaced; the rest of the page is left as it is. Links to result
+files are written relative to the page (a page in docs/ links to ../benchmarks/...).
 
-    .venv/bin/python benchmarks/report.py [--readme README.md] [--results DIR] [--check]
+    .venv/bin/python benchmarks/report.py [--page docs/results.md] [--results DIR] [--check]
 
-``--check`` exits 1 when the README is not what the results say (the test suite runs it).
+``--check`` exits 1 when the page is not what the results say (the test suite runs it).
 """
 from __future__ import annotations
 
@@ -201,8 +202,9 @@ def section() -> str:
     return "\n".join(out)
 
 
-def render(readme: str) -> str:
-    body = section()
+def render(readme: str, up: str = "") -> str:
+    """``up``: what leads from the page's folder to the repository root ("../" for a page in docs/)."""
+    body = section().replace("](benchmarks/", f"]({up}benchmarks/")
     if BEGIN in readme and END in readme:
         head, rest = readme.split(BEGIN, 1)
         _, tail = rest.split(END, 1)
@@ -217,19 +219,20 @@ def render(readme: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--readme", type=Path, default=Path(__file__).resolve().parents[1] / "README.md")
+    ap.add_argument("--page", "--readme", dest="readme", type=Path,
+                    default=Path(__file__).resolve().parents[1] / "docs" / "results.md")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--results", type=Path, default=RESULTS, help="read the results from this folder")
     args = ap.parse_args()
     globals()["RESULTS"] = args.results
     sys.path.insert(0, str(Path(__file__).parent))
     old = args.readme.read_text()
-    new = render(old)
+    new = render(old, "../" if args.readme.parent.name == "docs" else "")
     if args.check:
         if new != old:
             print(f"{args.readme}: the Results section is not what benchmarks/results say; run benchmarks/report.py")
             sys.exit(1)
-        print("README results are up to date")
+        print(f"{args.readme}: results are up to date")
         return
     tmp = args.readme.with_suffix(".md.tmp")
     tmp.write_text(new)

@@ -1,5 +1,5 @@
 """The whole comparison in one command (``make bench``): fidelity.py (four tasks), speed.py, then report.py writes
-the README's Results section. Each result file records how long its part took; the README says the total.
+docs/results.md. Each result file records how long its part took; that page says the total.
 
     .venv/bin/python benchmarks/run_all.py [--minutes 2]        # about 2 hours on 2 cores
 """

@@ -2,7 +2,7 @@
 checkpoints, SIGKILL at random moments (images, video, training) followed by a rerun, and the web attacks.
 
 Counts what a user must never see: tracebacks, "internal error" for a fault the user or a file caused, partial or
-leftover files after a rerun, outputs not 0644 under umask 022, a web error off the README ({"error": ...} with the
+leftover files after a rerun, outputs not 0644 under umask 022, a web error off the guide ({"error": ...} with the
 documented status), and any page function that reads a path the client names.
 
     .venv/bin/python benchmarks/security.py                 # the whole campaign (about 10 minutes on 2 cores)

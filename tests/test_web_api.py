@@ -263,7 +263,7 @@ def test_reference_transfer_endpoint(client, photo_rgb):
 
 def test_every_error_is_json_with_an_error_field(client, photo_rgb):
     """A chunked body over the limit (no Content-Length), malformed multipart and unknown routes answer like every
-    other error: {"error": ...} with the status the README gives (not the framework's {"detail": ...})."""
+    other error: {"error": ...} with the status docs/guide.md gives (not the framework's {"detail": ...})."""
     data = png_bytes(photo_rgb)
     big = b"x" * (3 * 1024 * 1024)
 
