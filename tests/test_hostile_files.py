@@ -162,7 +162,7 @@ def test_a_float_tiff_is_read_into_16_bits_with_a_note(tmp_path):
     from retrogan.imaging.read import read_photo
 
     a = np.linspace(-0.2, 1.2, 20 * 30 * 3, dtype=np.float32).reshape(20, 30, 3)
-    tifffile.imwrite(tmp_path / "f.tif", a)
+    tifffile.imwrite(tmp_path / "f.tif", a, photometric="rgb")
     p = read_photo(tmp_path / "f.tif")
     assert p.rgb.dtype == np.uint16 and p.rgb.shape == (20, 30, 3) and "clipped" in p.warnings[0]
     np.testing.assert_allclose(p.rgb[5, 5] / 65535, np.clip(a[5, 5], 0, 1), atol=1e-4)

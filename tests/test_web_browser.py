@@ -182,3 +182,13 @@ def test_oversized_image_is_refused_with_its_limit(page, server, tmp_path):
     assert "huge.png" in status(page) and "pixel limit" in status(page)
     with urllib.request.urlopen(server + "/api/health") as r:
         assert r.status == 200
+
+
+def test_typing_in_the_look_box_replaces_the_name_and_filters(page, server):
+    page.goto(server)
+    box = page.locator("#look input")
+    box.click()
+    page.keyboard.type("super8")
+    assert box.input_value() == "super8"  # replaced, not "kodachrome-200super8"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#look input').value === 'super8-1970s'")

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from .app import Server
 
 OUTPUT_TTL_S = 3600.0
+# Gradio's look box keeps the current name when it is clicked, so typing appended to it ("kodachrome-200super8")
+# and matched nothing; selecting the text on focus makes typing replace it and filter the list, as users expect.
+SELECT_ON_FOCUS = """() => { const e = document.querySelector("#look input"); if (e) setTimeout(() => e.select(), 0); }"""
 
 
 def _is_video(path: str) -> bool:
@@ -333,6 +336,7 @@ def build_ui(server: "Server"):
         for k in knobs:
             k.release(h.preview, inputs, [compare, status])
         looks_gallery.select(_pick(list(STYLES)), None, look)
+        look.focus(None, None, None, js=SELECT_ON_FOCUS, queue=False)  # in the browser only: nothing reaches us
 
         def render(*args, progress=gr.Progress()):
             return h.render(*args, progress=progress)
