@@ -25,6 +25,9 @@ def test_help_lists_commands():
     assert r.returncode == 0
     for cmd in ("stylize", "styles", "eval"):
         assert cmd in r.stdout
+    r = cli("stylize", "--help")
+    assert "Usage: retrogan stylize [OPTIONS] INPUTS..." in r.stdout and "{" not in r.stdout.splitlines()[0]
+    assert "<bool>" not in r.stdout and "[default: kodachrome" in r.stdout
 
 
 def test_styles_lists_bundled_looks():

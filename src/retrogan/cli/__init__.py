@@ -11,6 +11,7 @@ from . import stylize as stylize_cmd
 from . import synth as synth_cmd
 from . import train as train_cmd
 from . import transfer as transfer_cmd
+from .console import PlainUsage
 
 app = typer.Typer(
     name="retrogan",
@@ -18,7 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: flags without "<bool>", arguments as INPUTS...
+    rich_markup_mode=None,  # plain help: flags without "<bool>"
 )
 
 
@@ -39,13 +40,13 @@ def _main(_version_flag: bool = typer.Option(False, "--version", callback=_versi
     """Give modern photos and video an authentic retro look."""
 
 
-app.command("stylize")(stylize_cmd.stylize)
-app.command("styles")(styles_cmd.styles)
-app.command("eval")(eval_cmd.evaluate)
-app.command("synth")(synth_cmd.synth)
-app.command("export")(export_cmd.export)
-app.command("serve")(serve_cmd.serve)
-app.command("transfer")(transfer_cmd.transfer)
+app.command("stylize", cls=PlainUsage)(stylize_cmd.stylize)
+app.command("styles", cls=PlainUsage)(styles_cmd.styles)
+app.command("eval", cls=PlainUsage)(eval_cmd.evaluate)
+app.command("synth", cls=PlainUsage)(synth_cmd.synth)
+app.command("export", cls=PlainUsage)(export_cmd.export)
+app.command("serve", cls=PlainUsage)(serve_cmd.serve)
+app.command("transfer", cls=PlainUsage)(transfer_cmd.transfer)
 app.add_typer(train_cmd.app, name="train")
 
 

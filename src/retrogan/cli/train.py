@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from .console import esc, make_console
+from .console import PlainUsage, esc, make_console
 
 app = typer.Typer(help="Learn a look from pairs or from an unpaired folder.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ _OPTS = {
 }
 
 
-@app.command("paired")
+@app.command("paired", cls=PlainUsage)
 def paired(
     output: Path = typer.Option(..., "-o", "--output", help="The style folder to write."),
     inputs: Optional[Path] = typer.Option(None, "--inputs", help="Folder of source photos."),
@@ -55,7 +55,7 @@ def paired(
     _run("paired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet)
 
 
-@app.command("unpaired")
+@app.command("unpaired", cls=PlainUsage)
 def unpaired(
     output: Path = typer.Option(..., "-o", "--output"),
     inputs: Optional[Path] = typer.Option(None, "--inputs", help="Folder of modern photos."),
