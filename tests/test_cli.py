@@ -26,8 +26,10 @@ def test_help_lists_commands():
     for cmd in ("stylize", "styles", "eval"):
         assert cmd in r.stdout
     r = cli("stylize", "--help")
-    assert "Usage: retrogan stylize [OPTIONS] INPUTS..." in r.stdout and "{" not in r.stdout.splitlines()[0]
-    assert "<bool>" not in r.stdout and "[default: kodachrome" in r.stdout
+    assert "stylize [OPTIONS] INPUTS..." in r.stdout and "{" not in r.stdout.splitlines()[0]
+    from retrogan.defaults import default_look
+
+    assert "<bool>" not in r.stdout and f"[default: {default_look()}]" in " ".join(r.stdout.split())
 
 
 def test_styles_lists_bundled_looks():
