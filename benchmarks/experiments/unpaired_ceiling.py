@@ -12,9 +12,14 @@ benchmark scores, per dev stock (the unpaired task's split: training photos 1-10
 Mean CIEDE2000 on the 14 test photos at quarter resolution (the choice of looks, not detail, is measured). About
 ten minutes on 2 cores.
 
-    .venv/bin/python benchmarks/unpaired_ceiling.py
+    .venv/bin/python benchmarks/experiments/unpaired_ceiling.py
 """
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the shared benchmark modules (_common, protocol)
 
 import time
 
@@ -103,7 +108,7 @@ def main() -> None:
                 + [f"{np.mean([results[st]['_metric_nearest_de'] for st in results]):.2f}"])
     rows.append(["rank correlation, metric distance vs true ΔE"]
                 + [f"{results[st]['_spearman_metric_vs_true']:.2f}" for st in results] + ["-"])
-    md = (f"`python benchmarks/unpaired_ceiling.py` ({(time.perf_counter() - t0) / 60:.0f} min). Unpaired task: how "
+    md = (f"`python benchmarks/experiments/unpaired_ceiling.py` ({(time.perf_counter() - t0) / 60:.0f} min). Unpaired task: how "
           f"far recognising a look among the shipped candidates (\"none\", the catalogue's 40 looks and "
           f"{len(cands) - n_catalogue} sampled recipes; no dev stock) can go. Mean CIEDE2000 on the 14 test photos at "
           "quarter resolution; the oracle rows use the test answers (softmax with s 1 ΔE over the true ΔE) or the "

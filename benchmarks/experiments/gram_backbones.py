@@ -8,9 +8,14 @@ result is compared with the true renders of the test photos (mean CIEDE2000). Va
 softmax-smoothed activations (two temperatures), and the statistics baselines against the same single reference.
 VGG19 is not measured: its weights are not available on this machine (see docs/guide.md: --vgg-weights).
 
-    .venv/bin/python benchmarks/gram_backbones.py [--steps 120] [--side 160]        # about 8 minutes
+    .venv/bin/python benchmarks/experiments/gram_backbones.py [--steps 120] [--side 160]        # about 8 minutes
 """
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the shared benchmark modules (_common, protocol)
 
 import argparse
 import time

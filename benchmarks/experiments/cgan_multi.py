@@ -1,11 +1,16 @@
 """Multi-style cGAN: one fast generator trained on the six stocks of the protocol at once (one label each), compared
 with the per-stock models of cgan_paired.py (same 20/14 split).
 
-    .venv/bin/python benchmarks/cgan_multi.py --minutes 12
-    .venv/bin/python benchmarks/cgan_multi.py --steps 6928   # a step budget: comparable across days (the shared
+    .venv/bin/python benchmarks/experiments/cgan_multi.py --minutes 12
+    .venv/bin/python benchmarks/experiments/cgan_multi.py --steps 6928   # a step budget: comparable across days (the shared
                                                              # machine's speed moves wall-time results)
 """
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the shared benchmark modules (_common, protocol)
 
 import argparse
 import json

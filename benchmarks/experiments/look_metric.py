@@ -9,19 +9,24 @@ scene-invariant by construction, in ΔE units. Training data: the 40 catalogue l
 looks drawn from the transfer model's own family (``LookBank``) on the 20 training photos of the split; the dev
 stocks and the test photos are never seen. Recognition: ``softmax(-(d - min d) / s)`` over the 41 candidates.
 
-Scored like benchmarks/unpaired_ceiling.py (mean CIEDE2000 on the 14 test photos at quarter resolution), on the
+Scored like benchmarks/experiments/unpaired_ceiling.py (mean CIEDE2000 on the 14 test photos at quarter resolution), on the
 unpaired task's split (A: photos 1-10 raw, 11-20 rendered), with the halves swapped (B), and on the ST-GAN's
 one-reference task (one rendered training photo; the 14 photos to transform as the modern photos), against the
 shipped recogniser on the same inputs.
 
-    .venv/bin/python benchmarks/look_metric.py [--steps 20000] [--sampled 200]
-    .venv/bin/python benchmarks/look_metric.py --metric src/retrogan/data/transfer/metric.safetensors  # the shipped one
+    .venv/bin/python benchmarks/experiments/look_metric.py [--steps 20000] [--sampled 200]
+    .venv/bin/python benchmarks/experiments/look_metric.py --metric src/retrogan/data/transfer/metric.safetensors  # the shipped one
 
 results/look_metric.md was measured before the training moved into ``retrogan.transfer.metric`` (the same
 procedure, seeded through the global generator then); ``--metric`` scores the shipped head (results/
 look_metric_shipped.md).
 """
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the shared benchmark modules (_common, protocol)
 
 import argparse
 import time
@@ -125,7 +130,7 @@ def main() -> None:
             vals = [per[st][s] for st in STOCKS]
             rows.append([name, s] + [f"{v:.2f}" for v in vals] + [f"{np.mean(vals):.2f}"])
     command = f"--metric {args.metric}" if args.metric else f"--steps {args.steps} --sampled {args.sampled}"
-    md = (f"`python benchmarks/look_metric.py {command}` ({train_s / 60:.0f} min "
+    md = (f"`python benchmarks/experiments/look_metric.py {command}` ({train_s / 60:.0f} min "
           f"to describe{'' if args.metric else ' and train'}): unpaired recognition over the catalogue (41 candidates, no dev stock) with the "
           "encoder's code distance (shipped) or a learned look metric (ΔE units). Mean CIEDE2000 on the 14 test "
           "photos at quarter resolution.\n\n" + markdown_table(["task", "recogniser"] + list(STOCKS) + ["mean"], rows)

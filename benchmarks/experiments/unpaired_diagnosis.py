@@ -8,9 +8,14 @@ For each dev stock and two ways to halve the 20 training photos (the benchmark's
 - the same space fitted with pairs (L1 on the 20 training pairs): how well the space can express the stock at all.
 Mean CIEDE2000 on the 14 test photos at half resolution.
 
-    .venv/bin/python benchmarks/unpaired_diagnosis.py [--k 12]
+    .venv/bin/python benchmarks/experiments/unpaired_diagnosis.py [--k 12]
 """
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the shared benchmark modules (_common, protocol)
 
 import argparse
 

@@ -16,12 +16,17 @@ Each temperature is scored twice: the plain distance of the candidates' mean emb
 "scene spread", the same in units of each candidate's spread over the modern photos (``scene_distance``, not
 shipped: it favours looks that keep the scenes' variety, mild ones, and the strong-looks table shows the cost).
 
-    python benchmarks/recognise_unseen.py [--taus 2 4 8]
+    python benchmarks/experiments/recognise_unseen.py [--taus 2 4 8]
 
 Scored on every fourth pixel in each direction: a LUT is per pixel, so this is a subsample of the full-resolution
 score, not an approximation of it.
 """
 from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # the shared benchmark modules (_common, protocol)
 
 import argparse
 import time
@@ -110,7 +115,7 @@ def main() -> None:
                  "-" if system == "identity" else str(sum(row[s] < ident[s] for s in ident))]
                 for system, row in rows.items()]
         parts.append(f"**{task}**\n\n" + markdown_table(header, body))
-    md = (f"`python benchmarks/recognise_unseen.py` ({time.perf_counter() - t0:.0f} s). The shipped encoder, look "
+    md = (f"`python benchmarks/experiments/recognise_unseen.py` ({time.perf_counter() - t0:.0f} s). The shipped encoder, look "
           f"metric and {len(cands)} candidates (\"none\", the catalogue, its recipes) on the 14 test photos only: "
           f"scenes none of them was trained on. Mean CIEDE2000 of the photos transformed (every {args.stride}th "
           f"pixel). One reference: each test photo in turn is the style photo, the other 13 are transformed. "
