@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .service import LookRequest, WebError, safe_stem, stylize_upload, stylize_video_file, transfer_upload
-from .uploads import upload_only_file, uploaded
+from .uploads import upload_only, uploaded
 
 if TYPE_CHECKING:
     from .app import Server
@@ -254,7 +254,9 @@ def build_ui(server: "Server"):
     from .service import look_thumbnail
 
     h = Handlers(server)
-    File = upload_only_file(server.uploads)  # the page's inputs: uploads to this server only
+
+    def File(**kw):  # the page's inputs: uploads to this server only
+        return upload_only(gr.File(**kw), server.uploads)
     default = default_style_name()
     own = knob_values(default)  # None for a learned look: knobs start greyed out at 0
     thumbs = server.root / "thumbs"

@@ -37,10 +37,12 @@ def uploaded(paths, folder: Path) -> list[Path]:
     return out
 
 
-def upload_only_file(folder: Path):
-    """The ``gr.File`` class for the page's inputs: Gradio hands a client's path to
+def upload_only(component, folder: Path):
+    """Make a ``gr.File`` input take uploads to this server only. Gradio hands a client's path to the component's
     ``async_move_resource_to_block_cache`` before any of our code runs (and would copy a server file or download a
-    URL into its cache); this subclass refuses anything but a file already in ``folder``."""
+    URL into its cache); on this instance it first refuses anything but a file already in ``folder``. (Not a
+    subclass: Gradio writes a .pyi stub beside the module of every component subclass, which fails in a read-only
+    install.)"""
     import gradio as gr
 
     def check(path):
@@ -54,15 +56,11 @@ def upload_only_file(folder: Path):
             raise gr.Error(f"{name}: not a file uploaded to this server", print_exception=False)
         return s
 
-    class UploadedFile(gr.File):
-        def get_block_name(self) -> str:  # the browser draws it as Gradio's own File component
-            return "file"
+    move_async, move = component.async_move_resource_to_block_cache, component.move_resource_to_block_cache
 
-        async def async_move_resource_to_block_cache(self, url_or_file_path):
-            return await super().async_move_resource_to_block_cache(check(url_or_file_path))
+    async def checked_async(url_or_file_path):
+        return await move_async(check(url_or_file_path))
 
-        def move_resource_to_block_cache(self, url_or_file_path):
-            return super().move_resource_to_block_cache(check(url_or_file_path))
-
-    return UploadedFile
-
+    component.async_move_resource_to_block_cache = checked_async
+    component.move_resource_to_block_cache = lambda url_or_file_path: move(check(url_or_file_path))
+    return component
