@@ -238,7 +238,8 @@ def test_transfer_can_recognise_the_reference_look(tmp_path):
     run = subprocess.run([sys.executable, "-m", "retrogan", "transfer", str(src), "--ref", str(ref), "--recognise",
                           "-o", str(tmp_path / "out.png")], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "recognised look:" in run.stderr
+    assert "recognised look:" in run.stderr and "%" in run.stderr.split("recognised look:")[1]
+    assert "reading the look: " in run.stderr and "s left" in run.stderr  # progress while the known looks are tried
     assert np.asarray(Image.open(tmp_path / "out.png")).shape == modern[1].shape
 
 
