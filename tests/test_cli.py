@@ -85,9 +85,12 @@ def test_folder_glob_and_recursive_inputs(tmp_path, photo_rgb):
     Image.fromarray(photo_rgb).save(src / "sub" / "c.tif")
     r = cli("stylize", src, "-o", tmp_path / "flat", "--quiet")
     assert r.returncode == 0, r.stderr
+    assert r.stdout == ""  # quiet: errors and warnings only (the skipped subfolder is a note on stderr)
     assert sorted(p.name for p in (tmp_path / "flat").iterdir()) == ["a.png", "b.jpg"]
-    assert cli("stylize", src, "-o", tmp_path / "deep", "-r", "-q").returncode == 0
-    assert (tmp_path / "deep" / "sub" / "c.tif").exists()
+    r = cli("stylize", src, "-o", tmp_path / "deep", "-r")
+    assert r.returncode == 0 and (tmp_path / "deep" / "sub" / "c.tif").exists()
+    assert f"outputs: {tmp_path / 'deep'}\n" in r.stdout  # the output root, not the deepest subfolder
+    assert "3 written, 0 failed" in r.stderr
     assert cli("stylize", str(src / "*.png"), "-o", tmp_path / "glob", "-q").returncode == 0
     assert [p.name for p in (tmp_path / "glob").iterdir()] == ["a.png"]
     # outputs written beside inputs are not picked up again by a second run over the folder
