@@ -88,52 +88,85 @@ def plan_outputs(found, out: str | None) -> list[Job]:
     return jobs
 
 
-def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
-                  overwrite: bool = False, quality: int = 95, recursive: bool = False,
-                  max_pixels: int = DEFAULT_MAX_PIXELS,
-                  on_start: Callable[[int], None] | None = None,
-                  on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
-    """Process every input; a failure is recorded with one line and the batch goes on.
+@dataclass
+class Plan:
+    """What a batch will do: the jobs in order, the inputs no output may replace, outputs already there (skipped
+    without ``overwrite``), and notes for the user. Made once; the plain loop and the Ray path both follow it."""
+    jobs: list[Job]
+    inputs: tuple[Path, ...]
+    skipped: list[tuple[Path, Path]]
+    notes: list[str]
+
+    def todo(self) -> list[Job]:
+        """The jobs still to do: planning errors (to be reported) and outputs not written yet."""
+        done = set(self.skipped)
+        return [j for j in self.jobs if (j.src, j.dst) not in done]
+
+
+def plan_batch(inputs: Iterable[str], out: str | None, *, overwrite: bool = False, recursive: bool = False) -> Plan:
+    """Expand and name (``plan_outputs``), find finished outputs, remove a killed run's temporary files.
 
     Resumable: without ``overwrite`` an output that already exists is finished work (outputs are written
-    atomically, so no partial file ever has an output's name) and is skipped, not redone; leftovers of a killed run
-    (its temporary files) are removed from the output folders first."""
+    atomically, so no partial file ever has an output's name) and is skipped, not redone."""
+    inputs = list(inputs)
     jobs = plan_outputs(expand_inputs(inputs, recursive), out)
-    report = BatchReport()
+    notes = []
     if not recursive:
         for spec in inputs:
             subs = [d for d in Path(spec).iterdir() if d.is_dir() and not d.name.startswith(".")] \
                 if Path(spec).is_dir() else []
             if subs:
                 names = ", ".join(sorted(d.name for d in subs)[:3]) + (" ..." if len(subs) > 3 else "")
-                report.notes.append(f"{spec}: {len(subs)} subfolder(s) not searched ({names}); -r descends into them")
+                notes.append(f"{spec}: {len(subs)} subfolder(s) not searched ({names}); -r descends into them")
     all_inputs = tuple(j.src for j in jobs if j.error is None)
     for folder in {j.dst.parent for j in jobs if j.dst is not None}:
         remove_stale_temps(folder)
+    skipped = [(j.src, j.dst) for j in jobs if j.error is None and not overwrite and _finished(j.dst, all_inputs)]
+    return Plan(jobs, all_inputs, skipped, notes)
+
+
+def render_job(job: Job, look: Look, *, strength: float = 1.0, seed: int = 0, overwrite: bool = False,
+               quality: int = 95, max_pixels: int = DEFAULT_MAX_PIXELS,
+               protect: tuple[Path, ...] = ()) -> tuple[str | None, list[str]]:
+    """One image: read, render, write. -> (the one-line error or None, warnings). Never raises for a file's fault."""
+    if job.error is not None:
+        return f"{job.src}: {job.error}", []
+    try:
+        photo = read_photo(job.src, max_pixels=max_pixels)
+        result = look.apply(photo, strength=strength, seed=seed)
+        _make_folder(job.dst)
+        write_photo(result, job.dst, quality=quality, overwrite=overwrite, protect=protect)
+        return None, list(dict.fromkeys(photo.warnings + result.warnings))
+    except RetroganError as e:
+        return str(e), []
+    except MemoryError:
+        return f"{job.src}: out of memory (try a smaller --max-pixels or more RAM)", []
+    except Exception as e:  # a bug of ours must not cost the rest of the batch; it is reported, not hidden
+        return f"{job.src}: internal error ({type(e).__name__}: {e}); please report it", []
+
+
+def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
+                  overwrite: bool = False, quality: int = 95, recursive: bool = False,
+                  max_pixels: int = DEFAULT_MAX_PIXELS,
+                  on_start: Callable[[int], None] | None = None,
+                  on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
+    """Process every input (``plan_batch``, then ``render_job`` each); a failure is recorded with one line and the
+    batch goes on. Finished outputs are skipped (see ``plan_batch``)."""
+    plan = plan_batch(inputs, out, overwrite=overwrite, recursive=recursive)
+    report = BatchReport(skipped=list(plan.skipped), notes=list(plan.notes))
     if on_start:
-        on_start(len(jobs))
-    for job in jobs:
-        error = job.error
-        if error is None and not overwrite and _finished(job.dst, all_inputs):
-            report.skipped.append((job.src, job.dst))
-        elif error is None:
-            try:
-                photo = read_photo(job.src, max_pixels=max_pixels)
-                result = look.apply(photo, strength=strength, seed=seed)
-                _make_folder(job.dst)
-                write_photo(result, job.dst, quality=quality, overwrite=overwrite, protect=all_inputs)
+        on_start(len(plan.jobs))
+    finished = set(plan.skipped)
+    for job in plan.jobs:
+        error = None
+        if (job.src, job.dst) not in finished:
+            error, warnings = render_job(job, look, strength=strength, seed=seed, overwrite=overwrite,
+                                         quality=quality, max_pixels=max_pixels, protect=plan.inputs)
+            if error is None:
                 report.written.append((job.src, job.dst))
-                report.warnings += [(job.src, w) for w in dict.fromkeys(photo.warnings + result.warnings)]
-            except RetroganError as e:
-                error = str(e)
-            except MemoryError:
-                error = f"{job.src}: out of memory (try a smaller --max-pixels or more RAM)"
-            except Exception as e:  # a bug of ours must not cost the rest of the batch; it is reported, not hidden
-                error = f"{job.src}: internal error ({type(e).__name__}: {e}); please report it"
-        else:
-            error = f"{job.src}: {error}"
-        if error is not None:
-            report.failed.append((job.src, error))
+                report.warnings += [(job.src, w) for w in warnings]
+            else:
+                report.failed.append((job.src, error))
         if on_done:
             on_done(job, error)
     return report
