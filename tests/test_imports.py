@@ -16,7 +16,7 @@ LEVELS = {
     "models": 3, "features": 3, "losses": 3,
     "transfer": 4, "train": 4,
     "looks": 5,
-    "batch": 6, "video": 6, "export": 6, "synth": 6, "evaluate": 6, "api": 6,
+    "batch": 6, "video": 6, "export": 6, "synth": 6, "evaluate": 6, "api": 6, "distributed": 6,
     "web": 7, "cli": 7, "__main__": 8, "data": 0,
 }
 FORBIDDEN_SAME_LEVEL = {("transfer", "train")}  # train may use transfer (the unpaired prior), never the reverse

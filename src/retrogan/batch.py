@@ -145,6 +145,14 @@ def render_job(job: Job, look: Look, *, strength: float = 1.0, seed: int = 0, ov
         return f"{job.src}: internal error ({type(e).__name__}: {e}); please report it", []
 
 
+def video_output(src: Path, output: str | None, single: bool) -> Path:
+    """Where a clip's result goes: -o FILE for a single clip, -o FOLDER/<stem>.retro<suffix>, or beside it."""
+    if output and single and not Path(output).is_dir() and Path(output).suffix:
+        return Path(output)
+    folder = Path(output) if output else src.parent
+    return folder / f"{src.stem}.retro{src.suffix}"
+
+
 def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
                   overwrite: bool = False, quality: int = 95, recursive: bool = False,
                   max_pixels: int = DEFAULT_MAX_PIXELS,

@@ -37,6 +37,11 @@ def stylize(
     device: str = typer.Option("cpu", "--device", metavar="DEV",
                                help="cpu, cuda, cuda:N or mps: where a trained full-resolution (unet) style runs; fp16 "
                                     "on CUDA. Other looks use the CPU."),
+    ray: bool = typer.Option(False, "--ray", help="Run the batch on Ray: a local cluster of --workers processes, "
+                                                   "or the cluster at --ray-address."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS",
+                                              help="A running Ray cluster: auto, or ray://HOST:PORT (implies --ray)."),
+    workers: int = typer.Option(2, "--workers", min=1, metavar="N", help="Ray: renders at once (one CPU each)."),
 ) -> None:
     """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
     Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
@@ -57,9 +62,38 @@ def stylize(
         raise typer.Exit(2)
     from ..video import VideoOptions
 
+    options = VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt)
+    if ray or ray_address:
+        if device != "cpu":
+            err.print("[red]error:[/] --device is not available with --ray (each worker renders on its CPU)")
+            raise typer.Exit(2)
+        run_ray(inputs, style or default_look(), address=ray_address, workers=workers, output=output,
+                strength=strength, seed=seed, overwrite=overwrite, recursive=recursive, quality=quality,
+                max_pixels=max_pixels, quiet=quiet, options=options, err=err)
+        return
     run_look(inputs, look, output=output, strength=strength, seed=seed, overwrite=overwrite, recursive=recursive,
-             quality=quality, max_pixels=max_pixels, quiet=quiet,
-             options=VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt), err=err)
+             quality=quality, max_pixels=max_pixels, quiet=quiet, options=options, err=err)
+
+
+def run_ray(inputs, style: str, *, address, workers, output, strength, seed, overwrite, recursive, quality,
+            max_pixels, quiet, options, err) -> None:
+    """The batch on Ray (``retrogan.distributed``): the same plan, names, errors and summary as ``run_look``."""
+    from importlib.util import find_spec
+
+    if find_spec("ray") is None:
+        err.print("[red]error:[/] --ray needs Ray: pip install 'retrogan[ray]'")
+        raise typer.Exit(2)
+    from ..distributed import RaySettings, stylize_files_ray
+    from .progress import batch_progress
+
+    if not quiet:
+        err.print(f"starting Ray ({'a local cluster of ' + str(workers) + ' workers' if not address else address})...")
+    with batch_progress(quiet, err, "stylize (ray)") as (on_start, on_done):
+        report = stylize_files_ray(inputs, style, out=output, strength=strength, seed=seed, overwrite=overwrite,
+                                   quality=quality, recursive=recursive, max_pixels=int(max_pixels * 1e6),
+                                   video_options=options, settings=RaySettings(address=address, workers=workers),
+                                   on_start=on_start, on_done=on_done)
+    summarise(report, output, quiet, err)
 
 
 def run_look(inputs, look, *, output, strength, seed, overwrite, recursive, quality, max_pixels, quiet, options,
@@ -87,6 +121,11 @@ def run_look(inputs, look, *, output, strength, seed, overwrite, recursive, qual
     report.written += v_written
     report.skipped += v_skipped
     report.failed += [(None, msg) for msg in v_failed]
+    summarise(report, output, quiet, err)
+
+
+def summarise(report, output, quiet, err) -> None:
+    """Notes, warnings, what was skipped and written, every failure on one line; exit code 1 if any failed."""
     for note in report.notes:
         err.print(f"[yellow]note:[/] {esc(note)}")
     for src, w in report.warnings:

@@ -3,15 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..batch import video_output
 from .console import esc
-
-
-def video_output(src: Path, output: str | None, single: bool) -> Path:
-    """Where a clip's result goes: -o FILE for a single clip, -o FOLDER/<stem>.retro<suffix>, or beside it."""
-    if output and single and not Path(output).is_dir() and Path(output).suffix:
-        return Path(output)
-    folder = Path(output) if output else src.parent
-    return folder / f"{src.stem}.retro{src.suffix}"
 
 
 def run_videos(videos: list[Path], look, *, output: str | None, strength: float, seed: int, overwrite: bool,

@@ -16,9 +16,15 @@ from PIL import Image, ImageCms
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def srgb_profile_bytes() -> bytes:
-    """The sRGB profile written into every output."""
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    """The sRGB profile written into every output, the same bytes in every process: LittleCMS stamps a profile with
+    the time it was made, which made two runs (or two workers of one run) write different files; the header's
+    creation date is fixed and its optional profile ID (an MD5 over the header) is left zero, "not computed"."""
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    icc[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+    icc[84:100] = bytes(16)
+    return bytes(icc)
 
 
 def profile_description(icc: bytes) -> str:

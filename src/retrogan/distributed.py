@@ -1,0 +1,165 @@
+"""`retrogan stylize --ray`: the same batch on a Ray cluster (Ray Data), with every guarantee of the plain path.
+
+The driver plans exactly as the plain path does (``batch.plan_batch``: names, finished outputs skipped, a killed
+run's temporary files removed); the work items go to a pool of Ray actors, each of which loads the look once and
+renders with the same ``render_job`` (same reader, same atomic writer) or, for a video, the same video pipeline. So
+the outputs are byte for byte those of the plain path, failures are the same one-line causes, and a rerun after a
+kill does only what is left. An actor whose process dies is restarted by Ray and its item retried: an output is
+written whole or not at all, so a retry cannot leave a partial file.
+
+Files must be reachable under the same paths from every node (a shared file system); see docs/guide.md.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .batch import BatchReport, Job, plan_batch, video_output
+from .errors import RetroganError
+
+
+@dataclass
+class RaySettings:
+    address: str | None = None   # None: a local cluster started here; "auto": the running cluster; or "ray://host:port"
+    workers: int = 2             # actors rendering at once (each uses one CPU)
+    init_kwargs: dict = field(default_factory=dict)
+
+
+class _Renderer:
+    """A Ray actor: the look is loaded once; each call renders a batch of items (one item per call here)."""
+
+    def __init__(self, style, strength, seed, overwrite, quality, max_pixels, protect, video_options) -> None:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        import torch
+
+        torch.set_num_threads(1)  # one CPU per actor: N actors on N cores must not oversubscribe them
+        from .looks.registry import resolve_style
+
+        self.look = resolve_style(style)
+        self.kw = dict(strength=strength, seed=seed, overwrite=overwrite, quality=quality, max_pixels=max_pixels)
+        self.protect = tuple(Path(p) for p in protect)
+        self.video_options = video_options
+
+    def __call__(self, batch: dict) -> dict:
+        errors, warnings = [], []
+        for src, dst, planned, kind in zip(batch["src"], batch["dst"], batch["planned_error"], batch["kind"]):
+            job = Job(Path(src), Path(dst) if dst else None, planned or None)
+            if kind == "video" and job.error is None:
+                error, notes = self._video(job)
+            else:
+                from .batch import render_job
+
+                error, notes = render_job(job, self.look, protect=self.protect, **self.kw)
+            errors.append(error or "")
+            warnings.append("\n".join(notes))
+        return {"src": list(batch["src"]), "dst": list(batch["dst"]), "error": errors, "warnings": warnings}
+
+    def _video(self, job: Job) -> tuple[str | None, list[str]]:
+        from .video import stylize_video
+
+        try:
+            job.dst.parent.mkdir(parents=True, exist_ok=True)
+            report = stylize_video(job.src, job.dst, self.look, strength=self.kw["strength"], seed=self.kw["seed"],
+                                   options=self.video_options, overwrite=self.kw["overwrite"])
+        except RetroganError as e:
+            return str(e), []
+        except Exception as e:  # noqa: BLE001 - reported like the plain path's, never hidden
+            return f"{job.src}: internal error ({type(e).__name__}: {e}); please report it", []
+        return None, [f"not copied: {d}" for d in report.dropped] + list(report.notes)
+
+
+def _items(inputs) -> list[str]:
+    """Paths from a list of paths, folders and globs, or from a Ray Dataset with a ``path`` column."""
+    try:
+        import ray.data
+
+        if isinstance(inputs, ray.data.Dataset):
+            return [str(row["path"]) for row in inputs.iter_rows()]
+    except ImportError:
+        pass
+    return [str(p) for p in inputs]
+
+
+def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
+                      overwrite: bool = False, quality: int = 95, recursive: bool = False,
+                      max_pixels: int | None = None, video_options=None, settings: RaySettings | None = None,
+                      on_start: Callable[[int], None] | None = None,
+                      on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
+    """Like ``batch.stylize_files`` (images) and the CLI's video path, on Ray. ``inputs``: paths, folders and globs,
+    or a Ray Dataset with a ``path`` column. ``style`` is a look name or path (each actor resolves it)."""
+    from .imaging.read import DEFAULT_MAX_PIXELS
+    from .video import VideoOptions, is_video
+
+    settings = settings or RaySettings()
+    paths = _items(inputs)
+    videos = [p for p in paths if is_video(p) and Path(p).is_file()]
+    images = [p for p in paths if p not in videos]
+    plan = plan_batch(images, out, overwrite=overwrite, recursive=recursive) if images else None
+    report = BatchReport(skipped=list(plan.skipped) if plan else [], notes=list(plan.notes) if plan else [])
+    items = [{"src": str(j.src), "dst": str(j.dst) if j.dst else "", "planned_error": j.error or "", "kind": "image"}
+             for j in (plan.todo() if plan else [])]
+    for v in videos:
+        dst = video_output(Path(v), out, single=len(videos) == 1 and not images)
+        if dst.exists() and not overwrite and dst.resolve() != Path(v).resolve():
+            report.skipped.append((Path(v), dst))
+        else:
+            items.append({"src": v, "dst": str(dst), "planned_error": "", "kind": "video"})
+    if on_start:
+        on_start(len(items) + len(report.skipped))
+    for src, dst in report.skipped:
+        if on_done:
+            on_done(Job(src, dst), None)
+    if not items:
+        return report
+    order = {item["src"]: i for i, item in enumerate(items)}
+    rows = sorted(_run(items, style, settings, dict(
+            strength=strength, seed=seed, overwrite=overwrite, quality=quality,
+            max_pixels=max_pixels or DEFAULT_MAX_PIXELS, protect=[str(p) for p in (plan.inputs if plan else ())],
+            video_options=video_options or VideoOptions())), key=lambda r: order[r["src"]])
+    for row in rows:  # reported in the plan's order, like the plain path (the actors finish in any order)
+        src, dst, error = Path(row["src"]), Path(row["dst"]) if row["dst"] else None, row["error"] or None
+        if error is None:
+            report.written.append((src, dst))
+            report.warnings += [(src, w) for w in row["warnings"].split("\n") if w]
+        else:
+            report.failed.append((src, error))
+        if on_done:
+            on_done(Job(src, dst), error)
+    return report
+
+
+def _run(items: list[dict], style, settings: RaySettings, kwargs: dict):
+    """Yield one result row per item as the actors finish them (in no set order)."""
+    import logging
+    import warnings
+
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # the C++ core: nothing short of fatal
+    import ray
+    import ray.data
+
+    logging.getLogger("ray").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="ray")
+    started_here = not ray.is_initialized()
+    if started_here:
+        init = dict(address=settings.address, include_dashboard=False, log_to_driver=False,
+                    ignore_reinit_error=True, logging_level=logging.ERROR, **settings.init_kwargs)
+        if settings.address is None:
+            init["num_cpus"] = settings.workers
+        ray.init(**{k: v for k, v in init.items() if v is not None or k != "address"})
+    for name in ("ray", "ray.data", "ray._private"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.max_errored_blocks = 0
+    try:
+        ds = ray.data.from_items(items, override_num_blocks=len(items))
+        # Ray Data restarts an actor whose process died and retries its item (its actor pools default to
+        # unlimited restarts and task retries); tests/test_ray.py kills one mid-job to keep that so.
+        ds = ds.map_batches(_Renderer, fn_constructor_kwargs={"style": style, **kwargs}, batch_size=1,
+                            compute=ray.data.ActorPoolStrategy(size=settings.workers), num_cpus=1)
+        yield from ds.iter_rows()
+    finally:
+        if started_here:
+            ray.shutdown()
