@@ -23,6 +23,9 @@ LINES = {
     "retrogan stylize photo.jpg -o out.tif --style super8-1970s --strength 0.7 --seed 3": (RUN, None),
     "retrogan stylize scans/ -r -o scans-retro/": (RUN, None),
     "retrogan stylize clip.mp4 -o clip-1970s.mp4 --style super8-1970s": (RUN, None),
+    "retrogan stylize scans/ -r -o scans-ray/ --ray": (RUN, None),
+    "retrogan stylize /shared/scans -r -o /shared/out --ray-address auto": (
+        SKIP, "needs a running Ray cluster and a shared file system (tests/test_ray.py starts local ones)"),
     "retrogan transfer photo.jpg --ref grandma-1972.jpg": (RUN, None),
     "retrogan synth photos/ --style faded-print-1970s -o pairs/": (RUN, None),
     "retrogan train paired --data pairs/ -o my-look --minutes 5": (SHORTER, ("--minutes 5", "--minutes 0.05")),
@@ -87,6 +90,7 @@ def test_the_readme_commands_run_as_written(workdir):
         r = subprocess.run(cmd, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, (cmd, r.stdout[-500:], r.stderr[-1500:])
     for name in ("photo.retro.jpg", "out.tif", "scans-retro/p0.jpg", "scans-retro/1970/p0.jpg", "clip-1970s.mp4",
+                 "scans-ray/1970/p0.jpg",
                  "pairs/pairs.json", "my-look/style.json", "portra.cube"):
         assert (workdir / name).exists(), name
 
