@@ -10,16 +10,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 pytest.importorskip("ray")
-av = pytest.importorskip("av")
+pytest.importorskip("av")
 
 from conftest import sha  # noqa: E402
+from helpers import write_clip  # noqa: E402
 
 LOOK = "super8-1970s"  # grainy, soft and slow enough (about 0.3 s a photo here) for a kill to land mid-job
 
@@ -65,14 +65,7 @@ def mixed(tmp_path_factory, photo_rgb):
     tifffile.imwrite(folder / "deep.tif", np.roll(big, 5, 0).astype(np.uint16) * 257, photometric="rgb")
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 broken")
     (folder / "[b]odd.png").write_bytes(b"[/] not an image")
-    with av.open(str(folder / "clip.mp4"), "w") as c:
-        s = c.add_stream("libx264", rate=12)
-        s.width, s.height, s.pix_fmt = 128, 96, "yuv420p"
-        for i in range(6):
-            for pkt in s.encode(av.VideoFrame.from_ndarray(np.roll(photo_rgb, 5 * i, 1), format="rgb24")):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
+    write_clip(folder / "clip.mp4", photo_rgb)
     return folder
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from helpers import write_clip
+
 ROOT = Path(__file__).resolve().parents[1]
 RUN, SHORTER, SKIP = "run", "shorter", "skip"
 LINES = {
@@ -67,16 +69,7 @@ def workdir(tmp_path, photo_rgb):
         (tmp_path / d).mkdir(exist_ok=True)
         for i in range(n):
             Image.fromarray(np.roll(big, 31 * (i + 1), 0)).save(tmp_path / d / f"p{i}.jpg")
-    import av
-
-    with av.open(str(tmp_path / "clip.mp4"), "w") as c:
-        s = c.add_stream("libx264", rate=12)
-        s.width, s.height, s.pix_fmt = 128, 96, "yuv420p"
-        for i in range(6):
-            for pkt in s.encode(av.VideoFrame.from_ndarray(np.roll(photo_rgb, 5 * i, 1), format="rgb24")):
-                c.mux(pkt)
-        for pkt in s.encode():
-            c.mux(pkt)
+    write_clip(tmp_path / "clip.mp4", photo_rgb)
     return tmp_path
 
 
