@@ -118,6 +118,10 @@ def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, stre
             strength=strength, seed=seed, overwrite=overwrite, quality=quality,
             max_pixels=max_pixels or DEFAULT_MAX_PIXELS, protect=[str(p) for p in (plan.inputs if plan else ())],
             video_options=video_options or VideoOptions())), key=lambda r: order[r["src"]])
+    from .imaging.write import remove_stale_temps
+
+    for folder in {Path(i["dst"]).parent for i in items if i["dst"]}:
+        remove_stale_temps(folder)  # a worker killed mid-write left its temporary file; its item was retried
     for row in rows:  # reported in the plan's order, like the plain path (the actors finish in any order)
         src, dst, error = Path(row["src"]), Path(row["dst"]) if row["dst"] else None, row["error"] or None
         if error is None:
