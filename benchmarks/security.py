@@ -49,7 +49,19 @@ def modes(folder: Path) -> list[str]:
                   if p.is_file() and p.stat().st_mode & 0o777 != 0o644)
 
 
-# ---------------------------------------------------------------------------------------------------------------- images
+def noise_pairs(folder: Path, n: int, side: int) -> Path:
+    """``n`` before/after pairs of seeded noise (the same picture both sides): enough for training to run."""
+    from PIL import Image
+
+    for sub in ("inputs", "targets"):
+        (folder / sub).mkdir(parents=True)
+        for i in range(n):
+            Image.fromarray(np.random.default_rng(i).integers(0, 255, (side, side, 3), dtype=np.uint8)).save(
+                folder / sub / f"p{i}.png")
+    return folder
+
+
+# ----------------------------------------------------------------------------------------------------------- images
 def damaged_images(batches: int, bad: int, work: Path) -> dict:
     import robustness
 
@@ -125,7 +137,7 @@ def _merge(dicts) -> dict:
     return dict(sorted(out.items()))
 
 
-# -------------------------------------------------------------------------------------------------------- hostile files
+# ---------------------------------------------------------------------------------------------------- hostile files
 def hostile_files(work: Path) -> dict:
     """Every hostile style folder, checkpoint, .cube and HaldCLUT through the CLI: a one-line error, exit 2."""
     import test_hostile_files as T
@@ -133,12 +145,7 @@ def hostile_files(work: Path) -> dict:
 
     photo = work / "p.jpg"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(photo)
-    pairs = work / "pairs"
-    for side in ("inputs", "targets"):
-        (pairs / side).mkdir(parents=True)
-        for i in range(2):
-            Image.fromarray(np.random.default_rng(i).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(
-                pairs / side / f"p{i}.png")
+    pairs = noise_pairs(work / "pairs", 2, 64)
     style = work / "style"
     r = cli("train", "paired", "--inputs", pairs / "inputs", "--targets", pairs / "targets", "-o", style,
             "--steps", "2", "--batch", "2", "-q")
@@ -192,7 +199,7 @@ def hostile_files(work: Path) -> dict:
             "internal_errors": sum(c["internal_error"] for c in cases), "details": cases}
 
 
-# ---------------------------------------------------------------------------------------------------------------- kills
+# ------------------------------------------------------------------------------------------------------------ kills
 def kills(n_images: int, n_video: int, n_train: int, work: Path, seed: int = 0) -> dict:
     """SIGKILL a run at a random moment, then rerun it: every file once, nothing partial, nothing left over."""
     from PIL import Image
@@ -216,7 +223,8 @@ def kills(n_images: int, n_video: int, n_train: int, work: Path, seed: int = 0) 
 
     for k in range(n_images):
         out = work / f"img{k}"
-        killed(["stylize", src, "-o", out, "--style", "kodachrome-1950s", "-q"], rng.uniform(2.0, 9.0))  # start-up ~2 s, the batch ~15 s
+        # start-up ~2 s, the batch ~15 s: the kill lands mid-batch
+        killed(["stylize", src, "-o", out, "--style", "kodachrome-1950s", "-q"], rng.uniform(2.0, 9.0))
         left_before = leftovers(out) if out.exists() else []
         done_before = sum(1 for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else 0
         r = cli("stylize", src, "-o", out, "--style", "kodachrome-1950s", "-q")
@@ -256,12 +264,7 @@ def kills(n_images: int, n_video: int, n_train: int, work: Path, seed: int = 0) 
                      "leftovers_after_kill": len(left_before), "leftovers_after_rerun": len(leftovers(out)),
                      "complete": ok, "modes": len(modes(out))})
         shutil.rmtree(out)
-    pairs = work / "pairs"
-    for side in ("inputs", "targets"):
-        (pairs / side).mkdir(parents=True)
-        for i in range(3):
-            Image.fromarray(np.random.default_rng(i).integers(0, 255, (96, 96, 3), dtype=np.uint8)).save(
-                pairs / side / f"p{i}.png")
+    pairs = noise_pairs(work / "pairs", 3, 96)
     for k in range(n_train):
         out = work / f"train{k}"
         args = ["train", "paired", "--inputs", pairs / "inputs", "--targets", pairs / "targets", "-o", out,
@@ -278,7 +281,7 @@ def kills(n_images: int, n_video: int, n_train: int, work: Path, seed: int = 0) 
     return {"kills": len(runs), "failing": len(bad), "details": runs}
 
 
-# ------------------------------------------------------------------------------------------------------------------ web
+# -------------------------------------------------------------------------------------------------------------- web
 def web(work: Path) -> dict:
     """The page's functions with server paths, climbs, symlinks and URLs; Gradio's file routes; API error shapes."""
     from fastapi.testclient import TestClient
@@ -298,7 +301,8 @@ def web(work: Path) -> dict:
         link.parent.mkdir()
         os.symlink(photo, link)
         targets = ["/etc/passwd", str(photo), f"{server.uploads}/../../../..{photo}", str(link),
-                   "http://127.0.0.1:1/x.jpg", "https://example.com/x.jpg", "file:///etc/passwd", str(ROOT / "README.md")]
+                   "http://127.0.0.1:1/x.jpg", "https://example.com/x.jpg", "file:///etc/passwd",
+                   str(ROOT / "README.md")]
         for gradio_rule in (False, True):  # as served; with Gradio's own check (off when mounted) in front too
             server.ui.has_launched = gradio_rule
             for i, inputs, types, defaults in W.file_inputs(c):
@@ -385,7 +389,8 @@ def report(res: dict) -> str:
         ("kills", f"{k['kills']} SIGKILLs (images, video, training), each followed by a rerun",
          f"failing {k['failing']} (each rerun: exit 0, every file once, no partial or leftover file, 0644); "
          f"image runs killed with {sorted(r['done_at_kill'] for r in k['details'] if r['kind'] == 'images')} of "
-         f"{IMAGES} done, leftovers found after the kills {sum(r.get('leftovers_after_kill', 0) for r in k['details'])}"),
+         f"{IMAGES} done, leftovers found after the kills "
+         f"{sum(r.get('leftovers_after_kill', 0) for r in k['details'])}"),
         ("web: page functions", f"{w['page_attacks']} calls naming server paths, climbs, symlinks, URLs",
          f"leaks {w['page_leaks']}"),
         ("web: Gradio file routes", ", ".join(w["gradio_routes"]), f"all 403: {w['gradio_routes_refused']}"),

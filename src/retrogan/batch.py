@@ -121,7 +121,7 @@ def plan_batch(inputs: Iterable[str], out: str | None, *, overwrite: bool = Fals
     all_inputs = tuple(j.src for j in jobs if j.error is None)
     for folder in {j.dst.parent for j in jobs if j.dst is not None}:
         remove_stale_temps(folder)
-    skipped = [(j.src, j.dst) for j in jobs if j.error is None and not overwrite and _finished(j.dst, all_inputs)]
+    skipped = [(j.src, j.dst) for j in jobs if j.error is None and not overwrite and already_done(j.dst, all_inputs)]
     return Plan(jobs, all_inputs, skipped, notes)
 
 
@@ -180,8 +180,9 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
     return report
 
 
-def _finished(dst: Path, inputs: tuple[Path, ...]) -> bool:
-    """An output that exists and is not one of the inputs (writing over an input stays an error)."""
+def already_done(dst: Path, inputs: tuple[Path, ...]) -> bool:
+    """An output that exists and is not one of the inputs (writing over an input stays an error): finished work,
+    since outputs are written whole or not at all. Images (``plan_batch``) and videos use this one rule."""
     if not dst.exists():
         return False
     try:

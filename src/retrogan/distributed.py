@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .batch import BatchReport, Job, plan_batch, video_output
+from .batch import BatchReport, Job, already_done, plan_batch, render_job, video_output
 from .errors import RetroganError
+from .imaging.read import DEFAULT_MAX_PIXELS
+from .imaging.write import remove_stale_temps
 
 
 @dataclass
@@ -49,8 +51,6 @@ class _Renderer:
             if kind == "video" and job.error is None:
                 error, notes = self._video(job)
             else:
-                from .batch import render_job
-
                 error, notes = render_job(job, self.look, protect=self.protect, **self.kw)
             errors.append(error or "")
             warnings.append("\n".join(notes))
@@ -84,12 +84,12 @@ def _items(inputs) -> list[str]:
 
 def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
                       overwrite: bool = False, quality: int = 95, recursive: bool = False,
-                      max_pixels: int | None = None, video_options=None, settings: RaySettings | None = None,
+                      max_pixels: int = DEFAULT_MAX_PIXELS, video_options=None,
+                      settings: RaySettings | None = None,
                       on_start: Callable[[int], None] | None = None,
                       on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
     """Like ``batch.stylize_files`` (images) and the CLI's video path, on Ray. ``inputs``: paths, folders and globs,
     or a Ray Dataset with a ``path`` column. ``style`` is a look name or path (each actor resolves it)."""
-    from .imaging.read import DEFAULT_MAX_PIXELS
     from .video import VideoOptions, is_video
 
     settings = settings or RaySettings()
@@ -102,7 +102,7 @@ def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, stre
              for j in (plan.todo() if plan else [])]
     for v in videos:
         dst = video_output(Path(v), out, single=len(videos) == 1 and not images)
-        if dst.exists() and not overwrite and dst.resolve() != Path(v).resolve():
+        if not overwrite and already_done(dst, (Path(v),)):
             report.skipped.append((Path(v), dst))
         else:
             items.append({"src": v, "dst": str(dst), "planned_error": "", "kind": "video"})
@@ -116,10 +116,8 @@ def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, stre
     order = {item["src"]: i for i, item in enumerate(items)}
     rows = sorted(_run(items, style, settings, dict(
             strength=strength, seed=seed, overwrite=overwrite, quality=quality,
-            max_pixels=max_pixels or DEFAULT_MAX_PIXELS, protect=[str(p) for p in (plan.inputs if plan else ())],
+            max_pixels=max_pixels, protect=[str(p) for p in (plan.inputs if plan else ())],
             video_options=video_options or VideoOptions())), key=lambda r: order[r["src"]])
-    from .imaging.write import remove_stale_temps
-
     for folder in {Path(i["dst"]).parent for i in items if i["dst"]}:
         remove_stale_temps(folder)  # a worker killed mid-write left its temporary file; its item was retried
     for row in rows:  # reported in the plan's order, like the plain path (the actors finish in any order)
@@ -143,16 +141,13 @@ def _run(items: list[dict], style, settings: RaySettings, kwargs: dict):
     import ray
     import ray.data
 
-    logging.getLogger("ray").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="ray")
     started_here = not ray.is_initialized()
     if started_here:
-        init = dict(address=settings.address, include_dashboard=False, log_to_driver=False,
-                    ignore_reinit_error=True, logging_level=logging.ERROR, **settings.init_kwargs)
-        if settings.address is None:
-            init["num_cpus"] = settings.workers
-        ray.init(**{k: v for k, v in init.items() if v is not None or k != "address"})
-    for name in ("ray", "ray.data", "ray._private"):
+        where = {"address": settings.address} if settings.address else {"num_cpus": settings.workers}
+        ray.init(**where, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
+                 logging_level=logging.ERROR, **settings.init_kwargs)
+    for name in ("ray", "ray.data", "ray._private"):  # after init: it sets up Ray's own loggers
         logging.getLogger(name).setLevel(logging.ERROR)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..batch import video_output
+from ..batch import already_done, video_output
 from .console import esc
 
 
@@ -18,7 +18,7 @@ def run_videos(videos: list[Path], look, *, output: str | None, strength: float,
     for src in videos:
         dst = video_output(src, output, single=len(videos) == 1)
         remove_stale_temps(dst.parent)  # a killed run's .part file
-        if dst.exists() and not overwrite and dst.resolve() != src.resolve() and skipped is not None:
+        if not overwrite and skipped is not None and already_done(dst, (src,)):
             skipped.append((src, dst))  # finished by an earlier run (videos are renamed into place when complete)
             continue
         try:

@@ -37,7 +37,7 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
         raise ImageReadError(path, "decompression bomb", f"{_pillow_size(e)}more than --max-pixels "
                                                          f"{max_pixels / 1e6:.3g} MP; raise it to allow this") from None
     except UnidentifiedImageError:
-        if _head(path)[:7] in ("b'II*\\x", "b'MM\\x0"):  # a TIFF Pillow cannot open (float samples): tifffile can
+        if _starts(path) in (b"II*\x00", b"MM\x00*"):  # a TIFF Pillow cannot open (float samples): tifffile can
             return _read_tiff_only(path, max_pixels)
         raise ImageReadError(path, "not an image", f"unrecognised content, starts with {_head(path)}") from None
     except PermissionError:
@@ -49,9 +49,7 @@ def read_photo(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Pho
         if fmt not in READ_FORMATS:
             raise ImageReadError(path, "unsupported format", f"{fmt}; use JPEG, PNG, TIFF or WebP")
         w, h = im.size
-        if w * h > max_pixels:
-            raise ImageReadError(path, "decompression bomb",
-                                 f"{w}x{h} = {w * h / 1e6:.3g} MP is more than --max-pixels {max_pixels / 1e6:.3g} MP")
+        _check_pixels(path, w, h, max_pixels)
         if w == 0 or h == 0:
             raise ImageReadError(path, "corrupt", f"declares an empty {w}x{h} image")
         if fmt in ("JPEG", "MPO"):
@@ -109,6 +107,12 @@ def _jpeg_is_arithmetic(path: Path) -> bool:
     return False
 
 
+def _check_pixels(path: Path, w: int, h: int, max_pixels: int) -> None:
+    if w * h > max_pixels:
+        raise ImageReadError(path, "decompression bomb",
+                             f"{w}x{h} = {w * h / 1e6:.3g} MP is more than --max-pixels {max_pixels / 1e6:.3g} MP")
+
+
 def _pillow_size(e: Exception) -> str:
     import re
 
@@ -127,9 +131,7 @@ def _read_tiff_only(path: Path, max_pixels: int) -> Photo:
         raise ImageReadError(path, "corrupt", f"TIFF: {type(e).__name__}: {e}") from None
     h, w = (shape[1], shape[2]) if len(shape) == 3 and shape[0] in (1, 3, 4) and shape[-1] not in (1, 3, 4) \
         else shape[:2]
-    if h * w > max_pixels:
-        raise ImageReadError(path, "decompression bomb",
-                             f"{w}x{h} = {w * h / 1e6:.3g} MP is more than --max-pixels {max_pixels / 1e6:.3g} MP")
+    _check_pixels(path, w, h, max_pixels)
     try:
         with single_block(16 * w * h + (1 << 20)):
             rgb, alpha, notes = _read_tiff(path)
@@ -149,9 +151,13 @@ def _check_file(path: Path) -> None:
         raise ImageReadError(path, "zero bytes", "the file is empty")
 
 
-def _head(path: Path) -> str:
+def _starts(path: Path, n: int = 4) -> bytes:
     with open(path, "rb") as f:
-        return repr(f.read(8))
+        return f.read(n)
+
+
+def _head(path: Path) -> str:
+    return repr(_starts(path, 8))
 
 
 def _decode(path: Path, im: Image.Image, fmt: str, icc: bytes | None):

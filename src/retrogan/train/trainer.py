@@ -389,6 +389,7 @@ class Trainer:
         if not pairs:
             return None
         learned, identity = [], []
+        as_np = (lambda t: t.permute(1, 2, 0).double().numpy())
         for p in pairs:
             h, w = p.source.shape[-2:]
             scale = min(1.0, side / max(h, w))
@@ -396,7 +397,6 @@ class Trainer:
             src = F.interpolate(p.source[None], size=size, mode="area")[0]
             tgt = F.interpolate(p.target[None], size=size, mode="area")[0]
             out = self.stylize_tensor(src, p.label).clamp(0, 1).cpu()
-            as_np = (lambda t: t.permute(1, 2, 0).double().numpy())
             learned.append(delta_e_images(as_np(out), as_np(tgt)))
             identity.append(delta_e_images(as_np(src), as_np(tgt)))
         a, b = float(np.mean(learned)), float(np.mean(identity))

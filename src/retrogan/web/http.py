@@ -139,7 +139,7 @@ def router(server: "Server") -> APIRouter:
                     name: Optional[str] = Form(None), minutes: float = Form(2.0), steps: int = Form(3000)) -> dict:
         """Learn a look from pairs (same file names in ``inputs`` and ``targets``); the look joins this server's
         list as ``name`` and the style folder is the job's result (a zip)."""
-        from .train import save_pairs, train_job
+        from .train import start_training
 
         if not 0 < minutes <= server.limits.max_train_minutes:
             raise WebError(f"minutes must be in (0, {server.limits.max_train_minutes:g}]", 422)
@@ -147,17 +147,7 @@ def router(server: "Server") -> APIRouter:
             raise WebError("steps must be positive", 422)
         ins = [(f.filename, await _read(f, server)) for f in inputs]
         outs = [(f.filename, await _read(f, server)) for f in targets]
-        look = server.looks.reserve(name)
-
-        def setup(folder):
-            save_pairs(folder, ins, outs, server.limits)
-
-        try:
-            job = server.jobs.start("train", setup, lambda job: train_job(job, look, minutes, steps, server.looks,
-                                                                          server.kept))
-        except BaseException:
-            server.looks.release(look)
-            raise
+        job, look = start_training(server, name, ins, outs, minutes, steps)
         return job.public() | {"look": look}
 
     @api.get("/jobs/{job_id}")

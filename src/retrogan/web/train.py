@@ -54,7 +54,7 @@ def save_pairs(folder: Path, inputs: list[Upload], targets: list[Upload], limits
 
 def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, keep_dir: Path) -> tuple[Path, str]:
     """Run in the job thread: train, register ``name`` in ``looks`` (its folder moved under ``keep_dir``) and
-    return (zip, download name)."""
+    return (zip, download name). The name's reservation ends with the job, trained or failed."""
     from ..train.config import TrainConfig
     from ..train.run import build_trainer
 
@@ -63,11 +63,6 @@ def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, 
                       data=[{"inputs": str(job.folder / "inputs"), "targets": str(job.folder / "targets"),
                              "label": "default"}])
     notes: list[str] = []
-    try:
-        trainer = build_trainer(cfg, style_dir, log=notes.append)
-    except BaseException:
-        looks.release(name)
-        raise
     budget = minutes * 60
 
     def progress(step, total, elapsed, _budget, logs):
@@ -76,18 +71,31 @@ def train_job(job: Job, name: str, minutes: float, steps: int, looks: LookBook, 
             f", {k} {v:.4f}" for k, v in logs.items())
 
     try:
+        trainer = build_trainer(cfg, style_dir, log=notes.append)
         trainer.fit(progress)
-    except BaseException:
+        job.message = f"trained {trainer.step_num} steps in {trainer.elapsed:.0f} s" + (
+            "; " + "; ".join(notes[-3:]) if notes else "")
+        shutil.rmtree(job.folder / "inputs")
+        shutil.rmtree(job.folder / "targets")
+        shutil.rmtree(style_dir / "training")  # optimizer state and logs (5x the weights): not needed to use the look
+        archive = shutil.make_archive(str(job.folder / name), "zip", root_dir=job.folder, base_dir=name)
+        kept = keep_dir / name
+        shutil.copytree(style_dir, kept)
+        looks.trained[name] = kept
+    finally:
         looks.release(name)
-        raise
-    job.message = f"trained {trainer.step_num} steps in {trainer.elapsed:.0f} s" + (
-        "; " + "; ".join(notes[-3:]) if notes else "")
-    shutil.rmtree(job.folder / "inputs")
-    shutil.rmtree(job.folder / "targets")
-    shutil.rmtree(style_dir / "training")  # optimizer state and logs (5x the weights): not needed to use the look
-    archive = shutil.make_archive(str(job.folder / name), "zip", root_dir=job.folder, base_dir=name)
-    kept = keep_dir / name
-    shutil.copytree(style_dir, kept)
-    looks.trained[name] = kept
-    looks.release(name)
     return Path(archive), f"{name}.zip"
+
+
+def start_training(server, wanted: str | None, inputs: list[Upload], targets: list[Upload], minutes: float,
+                   steps: int) -> tuple[Job, str]:
+    """Reserve a look name (``LookBook.reserve``) and start the train-a-look job: (job, look name). The name is
+    released if the job cannot start, and by ``train_job`` when it ends."""
+    look = server.looks.reserve(wanted)
+    try:
+        job = server.jobs.start("train", lambda folder: save_pairs(folder, inputs, targets, server.limits),
+                                lambda job: train_job(job, look, minutes, steps, server.looks, server.kept))
+    except BaseException:
+        server.looks.release(look)
+        raise
+    return job, look

@@ -197,20 +197,13 @@ class Handlers:
         """Start a train-a-look job and report its progress until it ends (a generator: the page updates live)."""
         import gradio as gr
 
-        from .train import save_pairs, train_job
+        from .train import start_training
 
         server = self.server
         try:
             ins = [(p.name, p.read_bytes()) for p in self._uploaded(inputs)]
             outs = [(p.name, p.read_bytes()) for p in self._uploaded(targets)]
-            look = server.looks.reserve(name)
-            try:
-                job = server.jobs.start("train", lambda folder: save_pairs(folder, ins, outs, server.limits),
-                                        lambda job: train_job(job, look, float(minutes), 100000, server.looks,
-                                                              server.kept))
-            except BaseException:
-                server.looks.release(look)
-                raise
+            job, look = start_training(server, name, ins, outs, float(minutes), 100000)
         except WebError as e:
             yield f"**Error:** {e}", None, gr.update()
             return

@@ -3,8 +3,9 @@
 The page's functions receive file *paths* from Gradio, and a client chooses what those paths are (a call to the
 queue API can name ``/etc/passwd`` or an ``http://`` URL instead of a file it uploaded). Gradio only enforces its
 upload-folder rule for apps started with ``launch()``, not for apps mounted in FastAPI as ours is (and where it does,
-each refusal prints a traceback to the server's log), so we enforce the rule ourselves, at two places: the input component refuses to take any path that is not inside this server's upload
-folder (before Gradio copies or downloads it), and every page function checks its paths again before reading a byte.
+each refusal prints a traceback to the server's log), so we enforce the rule ourselves (``refusal``), at two places:
+the input components refuse to take any path that is not inside this server's upload folder (before Gradio copies or
+downloads it), and every page function checks its paths again before reading a byte.
 The upload folder is made empty by this server when it starts (``Server.uploads``) and deleted when it stops.
 """
 from __future__ import annotations
@@ -25,14 +26,21 @@ def inside(path: str | os.PathLike, folder: Path) -> bool:
     return real.startswith(root + os.sep) and os.path.isfile(real)
 
 
+def refusal(path: str, folder: Path) -> str | None:
+    """Why ``path`` may not be read (a URL, or not a file uploaded into ``folder``), or None when it may."""
+    if path and "://" not in path and inside(path, folder):
+        return None
+    return f"{Path(path).name or 'file'}: not a file uploaded to this server"
+
+
 def uploaded(paths, folder: Path) -> list[Path]:
     """The paths as they are when every one is an upload to this server, else WebError (403) naming the first that
     is not. A URL or any other path is refused without being opened, so nothing about it is revealed."""
     out = []
     for p in paths or []:
         s = os.fspath(p) if isinstance(p, (str, os.PathLike)) else ""
-        if not s or "://" in s or not inside(s, folder):
-            raise WebError(f"{Path(s).name or 'file'}: not a file uploaded to this server", 403)
+        if why := refusal(s, folder):
+            raise WebError(why, 403)
         out.append(Path(s))
     return out
 
@@ -49,11 +57,10 @@ def upload_only(component, folder: Path):
         if path is None:
             return None
         s = os.fspath(path)
-        if "://" in s or not inside(s, folder):
-            name = Path(s).name or "file"
-            log.warning("refused a page request naming %r: not a file uploaded to this server", name)
+        if why := refusal(s, folder):
+            log.warning("refused a page request: %s", why)
             # gr.Error reaches the client as the call's error; print_exception=False: one log line, no traceback
-            raise gr.Error(f"{name}: not a file uploaded to this server", print_exception=False)
+            raise gr.Error(why, print_exception=False)
         return s
 
     move_async, move = component.async_move_resource_to_block_cache, component.move_resource_to_block_cache
