@@ -67,6 +67,19 @@ def render_target(kind: str, source: str, rgb: np.ndarray, seed: int) -> np.ndar
     return stylize(rgb, look, seed=seed)
 
 
+def gamut_inputs(photos: list[tuple[str, np.ndarray]], per_photo: int, seed: int = 27) -> list[tuple[str, np.ndarray]]:
+    """The training photos, per_photo gamut-wide versions of each, and per_photo chart pictures
+    (retrogan.charts) per 4 photos: the same inputs for every look, so each learns the colours ordinary photos lack."""
+    from retrogan.charts import chart_collage, gamut_variant
+
+    rng = np.random.default_rng(seed)
+    to8 = lambda a: (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    out = list(photos)
+    for stem, rgb in photos:
+        out += [(f"{stem}_g{k}", to8(gamut_variant(rgb.astype(np.float32) / 255, rng)[0])) for k in range(per_photo)]
+    return out + [(f"chart_{k:02d}", to8(chart_collage(rng))) for k in range(per_photo * max(1, len(photos) // 4))]
+
+
 def _preset_no_border(name: str):
     from dataclasses import replace
 
@@ -83,6 +96,8 @@ def main() -> None:
                     "speed varies from day to day); training stops at whichever budget ends first")
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "retrogan" / "data" / "zoo")
     ap.add_argument("--work", type=Path, default=Path("/tmp/retrogan-zoo-data"))
+    ap.add_argument("--gamut", type=int, default=1, help="gamut-wide versions per training photo (and as many "
+                    "colour-chart pictures in all): saturated, hue-rotated, white-balance shifted, neon, dark")
     ap.add_argument("--skip-train", action="store_true", help="only evaluate and write cards (a trained zoo)")
     args = ap.parse_args()
 
@@ -95,12 +110,13 @@ def main() -> None:
     if not args.skip_train:
         if args.work.exists():
             shutil.rmtree(args.work)
+        items = gamut_inputs([(names[i], u8[i]) for i in train_idx], args.gamut)
         for name, *_, (kind, source) in ZOO:
             for sub in ("inputs", "targets"):
                 (args.work / name / sub).mkdir(parents=True)
-            for i in train_idx:
-                Image.fromarray(u8[i]).save(args.work / name / "inputs" / f"{names[i]}.png")
-                Image.fromarray(render_target(kind, source, u8[i], i)).save(args.work / name / "targets" / f"{names[i]}.png")
+            for k, (stem, rgb) in enumerate(items):
+                Image.fromarray(rgb).save(args.work / name / "inputs" / f"{stem}.png")
+                Image.fromarray(render_target(kind, source, rgb, k)).save(args.work / name / "targets" / f"{stem}.png")
         command = [sys.executable, "-m", "retrogan", "train", "paired", "-o", str(args.out), "--minutes",
                    str(args.minutes), "--steps", str(args.steps), "--overwrite", "--quiet"]
         for name, *_ in ZOO:
@@ -112,10 +128,11 @@ def main() -> None:
     else:
         train_s = json.loads((args.out / "zoo.json").read_text())["train_seconds"]
         command = json.loads((args.out / "zoo.json").read_text())["command"]
-    evaluate_and_document(args.out, names, u8, train_idx, test_idx, train_s, command)
+    gamut = args.gamut if not args.skip_train else json.loads((args.out / "zoo.json").read_text()).get("gamut", 0)
+    evaluate_and_document(args.out, names, u8, train_idx, test_idx, train_s, command, gamut)
 
 
-def evaluate_and_document(out: Path, names, u8, train_idx, test_idx, train_s, command) -> None:
+def evaluate_and_document(out: Path, names, u8, train_idx, test_idx, train_s, command, gamut: int) -> None:
     from retrogan.api import stylize
     from retrogan.looks.gan import load_gan_style
     from retrogan.metrics import ciede2000, srgb_to_lab
@@ -140,7 +157,7 @@ def evaluate_and_document(out: Path, names, u8, train_idx, test_idx, train_s, co
         print(f"{name}: ΔE {np.mean(ours):.2f} (identity {np.mean(ident):.2f})")
     meta = {"signature": SIGNATURE, "looks": records, "train_seconds": round(train_s), "command": command,
             "train_photos": [names[i] for i in train_idx], "test_photos": [names[i] for i in test_idx],
-            "steps": info.get("step")}
+            "steps": info.get("step"), "gamut": gamut}
     (out / "zoo.json").write_text(json.dumps(meta, indent=2) + "\n")
     write_cards(records, meta)
     gallery(gan, u8, test_idx)

@@ -211,6 +211,26 @@ def test_synth_writes_matching_pairs_and_reports_bad_files(tmp_path, photo_rgb):
     assert cli("synth", src, "--style", "nope", "-o", out).returncode == 2
 
 
+def test_synth_gamut_adds_gamut_wide_versions_and_charts(tmp_path, photo_rgb):
+    src = tmp_path / "photos"
+    src.mkdir()
+    Image.fromarray(photo_rgb).save(src / "a.png")
+    Image.fromarray(photo_rgb[::-1]).save(src / "b.png")
+    out = tmp_path / "pairs"
+    r = cli("synth", src, "--style", "kodachrome-1950s", "-o", out, "--gamut", "1", "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (out / "inputs").iterdir())
+    assert names == sorted(p.name for p in (out / "targets").iterdir()) == [
+        "a_v00.png", "a_v00_g00.png", "b_v00.png", "b_v00_g00.png", "chart_000.png", "chart_001.png"]
+    varied = read_photo(out / "inputs" / "a_v00_g00.png").rgb
+    assert varied.shape == photo_rgb.shape and not np.array_equal(varied, photo_rgb)
+    chart = read_photo(out / "inputs" / "chart_000.png").rgb
+    assert chart.std(axis=-1).mean() > 30  # saturated colours
+    assert not np.array_equal(read_photo(out / "targets" / "chart_000.png").rgb, chart)
+    manifest = json.loads((out / "pairs.json").read_text())
+    assert manifest["gamut"] == 1 and manifest["pairs"][1]["gamut"]  # says what was done to the photo
+
+
 def test_synth_pairs_of_a_bordered_preset_train(tmp_path, photo_rgb):
     """A preset that draws a border makes pairs `train paired` accepts: the border is left out, and synth says so."""
     src = tmp_path / "photos"

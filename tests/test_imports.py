@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "retrogan"
 # each top-level module or subpackage of retrogan and its level; a module may import its own level and below
 LEVELS = {
     "errors": 0, "defaults": 0, "cancel": 0, "device": 0,
-    "imaging": 1, "luts": 1, "metrics": 1,
+    "imaging": 1, "luts": 1, "metrics": 1, "charts": 1,
     "film": 2,
     "models": 3, "features": 3, "losses": 3,
     "transfer": 4, "train": 4,

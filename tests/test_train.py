@@ -157,9 +157,10 @@ def test_multi_style_lut_rate_follows_the_share_of_batches_holding_a_label(tmp_p
 def test_a_config_saved_before_a_setting_resumes_as_it_trained():
     saved = json.loads(TrainConfig(labels=["a", "b"]).to_json())
     assert TrainConfig.from_dict(saved) == TrainConfig(labels=["a", "b"])  # round trip
-    del saved["lut_lr_per_label"], saved["ema_per_label"]  # written before these settings existed
+    del saved["lut_lr_per_label"], saved["ema_per_label"], saved["colour_model"]  # written before these existed
     old = TrainConfig.from_dict(saved)
-    assert not old.lut_lr_per_label and not old.ema_per_label
+    assert not old.lut_lr_per_label and not old.ema_per_label and old.colour_model == "lut"
+    assert TrainConfig().colour_model == "structured"
     assert TrainConfig().lut_lr_per_label and TrainConfig().ema_per_label  # new runs get them
     with pytest.raises(ValueError, match="unknown training settings: bogus"):
         TrainConfig.from_dict({**saved, "bogus": 1})

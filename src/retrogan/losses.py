@@ -60,6 +60,13 @@ def lut_smoothness(lut: torch.Tensor) -> torch.Tensor:
     return sum(lut.diff(dim=d).pow(2).mean() for d in (2, 3, 4))
 
 
+def lut_bending(lut: torch.Tensor) -> torch.Tensor:
+    """Squared second differences of a (B|1, 3, N, N, N) LUT along its three axes (a bending energy): a LUT held to it
+    continues the trend of its neighbours into colours no training pixel reached, where a first-difference
+    prior flattens it (measured on saturated colours: benchmarks/gamut.py)."""
+    return sum(lut.diff(n=2, dim=d).pow(2).mean() for d in (2, 3, 4))
+
+
 def lut_monotonicity(lut: torch.Tensor) -> torch.Tensor:
     """Penalise an output channel that decreases as its own input channel increases (tone reversals)."""
     r = F.relu(-lut[:, 0].diff(dim=3)).mean()

@@ -13,6 +13,9 @@ def synth(
     style: str = typer.Option(..., "--style", "-s", help="Era preset, bundled film stock or FilmParams .json."),
     output: Path = typer.Option(..., "-o", "--output", help="Writes OUTPUT/inputs, OUTPUT/targets, OUTPUT/pairs.json."),
     variants: int = typer.Option(1, "--variants", min=1, help="Renders per photo; more than one jitters the look."),
+    gamut: int = typer.Option(0, "--gamut", min=0, help="Per photo, this many more pairs from saturated, hue-rotated, "
+                              "white-balance shifted, neon or dark versions of it, and as many colour-chart pairs in "
+                              "all: the trained look then holds on colours ordinary photos lack."),
     seed: int = typer.Option(0, "--seed"),
     max_side: Optional[int] = typer.Option(None, "--max-side", help="Downscale so the long side is at most this."),
     overwrite: bool = typer.Option(False, "--overwrite"),
@@ -31,7 +34,7 @@ def synth(
         with batch_progress(quiet, err, "synth") as (on_start, on_done):
             on_start(len(expand_inputs([input_dir])))
             report = synthesise(input_dir, style, output, variants=variants, seed=seed, max_side=max_side,
-                                overwrite=overwrite, on_done=lambda src: on_done(None, None))
+                                overwrite=overwrite, gamut=gamut, on_done=lambda src: on_done(None, None))
     except StyleError as e:
         err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)

@@ -55,8 +55,7 @@ class GanLook:
         if rgb is not None:
             lut = self.theta(rgb).lut[0]
         else:
-            weights = m.to_weights.bias
-            lut = m.identity_lut + m.style_lut[self.label] + torch.einsum("k,kcdhw->cdhw", weights, m.basis)
+            lut = m.global_lut(self.label)
         return blended_table(lut, m.identity_lut, strength)
 
     def apply(self, photo: Photo, *, strength: float = 1.0, seed: int = 0) -> Photo:

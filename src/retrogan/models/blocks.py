@@ -46,12 +46,16 @@ class FiLM(nn.Module):
 
 
 def check_fields(config, ranges: dict) -> None:
-    """ValueError unless each dataclass field has its declared type (int, float or bool; an int is a float too)
-    and each field named in ``ranges`` lies in its (low, high)."""
+    """ValueError unless each dataclass field has its declared type (int, float, bool or str; an int is a float
+    too) and each field named in ``ranges`` lies in its (low, high), or for a str is one of its choices."""
     import dataclasses
 
     for f in dataclasses.fields(config):
         value, kind = getattr(config, f.name), type(f.default)
+        if kind is str:
+            if not isinstance(value, str) or value not in ranges.get(f.name, (value,)):
+                raise ValueError(f"{f.name} must be one of {', '.join(ranges.get(f.name, ()))}, got {value!r}")
+            continue
         ok = (isinstance(value, bool) if kind is bool else
               isinstance(value, int) and not isinstance(value, bool) if kind is int else
               isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))

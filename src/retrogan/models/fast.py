@@ -7,7 +7,7 @@ resolution with per-pixel operations; its cost does not depend on the network. S
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +18,7 @@ from ..film._util import Frame, frame_of
 from ..film.grain import grain
 from ..film.optics import vignette
 from .blocks import FiLM, StyleModConv2d, check_fields
+from .colour import StructuredColour
 
 
 @dataclass
@@ -32,6 +33,8 @@ class FastGeneratorConfig:
     film: bool = True        # predict vignette and grain amounts
     grain_size: float = 0.0008
     max_local: float = 0.25  # bound on the local gain/offset
+    colour: str = "lut"      # "structured": matrix, monochrome amount and curves after a residual LUT warp
+                             # (models/colour.py; what training makes now); "lut": a free LUT (files before it)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,17 +44,29 @@ class FastGeneratorConfig:
         from anyone: a negative thumbnail or a 10^6-wide layer must be refused, not crash or exhaust memory)."""
         check_fields(self, {"num_styles": (1, 4096), "lut_size": (2, 129), "n_basis": (1, 64), "grid": (1, 256),
                             "thumb": (8, 1024), "width": (1, 1024), "style_dim": (1, 4096),
-                            "grain_size": (0.0, 0.1), "max_local": (0.0, 10.0)})
+                            "grain_size": (0.0, 0.1), "max_local": (0.0, 10.0), "colour": ("lut", "structured")})
 
 
 @dataclass
 class RenderParams:
-    """θ for a batch: lut (B, 3, N, N, N), local (B, 6, G, G) gain/offset, vignette (B,), grain (B,)."""
+    """θ for a batch: lut (B, 3, N, N, N), local (B, 6, G, G) gain/offset, vignette (B,), grain (B,); with the
+    structured colour model also grain_colour (B,) (0 for a monochrome look) and residual (B, 3, N, N, N), the warp
+    before the structured part (what the smoothness and size priors act on)."""
 
     lut: torch.Tensor
     local: torch.Tensor
     vignette: torch.Tensor
     grain: torch.Tensor
+    grain_colour: torch.Tensor | None = None
+    residual: torch.Tensor | None = None
+
+    def item(self, i: int) -> "RenderParams":
+        """The i-th sample's θ (a batch of one)."""
+        return RenderParams(*(None if v is None else v[i:i + 1] for v in astuple_shallow(self)))
+
+
+def astuple_shallow(theta: RenderParams) -> tuple:
+    return tuple(getattr(theta, f.name) for f in fields(theta))
 
 
 class FastGenerator(nn.Module):
@@ -81,6 +96,7 @@ class FastGenerator(nn.Module):
             nn.init.zeros_(layer.bias)
         nn.init.constant_(self.to_film.bias, -4.0)  # film amounts start near zero (softplus(-4) = 0.018)
         self.register_buffer("identity_lut", L.identity(c.lut_size), persistent=False)
+        self.colour = StructuredColour(c.num_styles) if c.colour == "structured" else None
 
     # --- analyse ---
     def thumbnail(self, x: torch.Tensor) -> torch.Tensor:
@@ -91,8 +107,23 @@ class FastGenerator(nn.Module):
 
     def lut_parameters(self) -> list[nn.Parameter]:
         """The styles' own LUTs, trained at a colour-sized learning rate (the basis LUTs move with the network,
-        slower: at the LUT rate their noise, times K per-image weights, cost 0.1-0.2 ΔE)."""
+        slower: at the LUT rate their noise, times K per-image weights, cost 0.1-0.2 ΔE; the structured colour
+        model's matrix and curves move every colour at once, so they too take the network's rate)."""
         return [self.style_lut]
+
+    def colour_lut(self, residual: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """(B, 3, N, N, N) residual -> the look's LUT: identity + residual, or the structured colour model's LUT
+        plus the residual (of a monochrome look, only its part common to the three channels: brightness)."""
+        if self.colour is None:
+            return self.identity_lut + residual
+        base = self.colour(self.identity_lut.expand(residual.shape[0], -1, -1, -1, -1), label)
+        mono = self.colour.mono_amount(label).view(-1, 1, 1, 1, 1)
+        return base + residual + mono * (residual.mean(1, keepdim=True) - residual)
+
+    def global_lut(self, label: int) -> torch.Tensor:
+        """A style's own LUT with the basis at the analyser's bias weights (no photo): (3, N, N, N)."""
+        residual = self.style_lut[label] + torch.einsum("k,kcdhw->cdhw", self.to_weights.bias, self.basis)
+        return self.colour_lut(residual[None], torch.tensor([label]))[0]
 
     def analyse(self, thumb: torch.Tensor, label: torch.Tensor, style: torch.Tensor | None = None) -> RenderParams:
         """thumb: (B, 3, t, t) in [0, 1]; label: (B,) style labels; style: (B, style_dim) code (default: the
@@ -103,12 +134,20 @@ class FastGenerator(nn.Module):
         h = self.film_mod(h, style)
         pooled = torch.cat([h.mean(dim=(2, 3)), style], 1)
         weights = self.to_weights(pooled)
-        lut = self.identity_lut + self.style_lut[label] + torch.einsum("bk,kcdhw->bcdhw", weights, self.basis)
+        residual = self.style_lut[label] + torch.einsum("bk,kcdhw->bcdhw", weights, self.basis)
         grid_feat = torch.cat([F.adaptive_avg_pool2d(h, c.grid), style[..., None, None].expand(-1, -1, c.grid, c.grid)], 1)
         local = torch.tanh(self.to_local(grid_feat)) * c.max_local
         local = local - local.mean(dim=(2, 3), keepdim=True)  # only what varies over the frame: colour is the LUT's
         film = F.softplus(self.to_film(pooled)) if c.film else torch.zeros_like(pooled[:, :2])
-        return RenderParams(lut, local, film[:, 0] * 0.5, film[:, 1] * 0.05)
+        if self.colour is None:
+            return RenderParams(self.identity_lut + residual, local, film[:, 0] * 0.5, film[:, 1] * 0.05)
+        # a monochrome look varies over the frame in brightness only, and its grain has no colour
+        mono = self.colour.mono_amount(label).view(-1, 1, 1, 1)
+        gain, offset = local[:, :3], local[:, 3:]
+        local = torch.cat([gain + mono * (gain.mean(1, keepdim=True) - gain),
+                           offset + mono * (offset.mean(1, keepdim=True) - offset)], 1)
+        return RenderParams(self.colour_lut(residual, label), local, film[:, 0] * 0.5, film[:, 1] * 0.05,
+                            grain_colour=0.5 * (1 - mono.view(-1)), residual=residual)
 
     # --- render ---
     def render(self, x: torch.Tensor, theta: RenderParams, strength=1.0, seed: int = 0,
@@ -123,7 +162,8 @@ class FastGenerator(nn.Module):
         local = sample_local(theta.local, x, frame) * sb
         y = y * (1 + local[:, :3]) + local[:, 3:]
         y = vignette(y.clamp(0, 1), theta.vignette * s, frame=frame)
-        return grain(y, theta.grain * s, self.config.grain_size, 0.5, seed=seed, frame=frame)
+        colour = 0.5 if theta.grain_colour is None else theta.grain_colour
+        return grain(y, theta.grain * s, self.config.grain_size, colour, seed=seed, frame=frame)
 
     def forward(self, x: torch.Tensor, label: torch.Tensor, strength=1.0, seed: int = 0,
                 thumb: torch.Tensor | None = None, frame: Frame | None = None) -> torch.Tensor:

@@ -24,6 +24,13 @@ class TrainConfig:
     lambda_gan: float = 0.01
     lambda_l1: float = 1.0
     lambda_smooth: float = 2e-3
+    colour_model: str = "structured"  # fast generator: "structured" (matrix, monochrome switch, curves, plus a residual
+                                      # LUT: models/colour.py) | "lut" (a free LUT: styles trained before it)
+    lambda_bend: float = 0.1          # structured: second differences of the residual LUT (replaces lambda_smooth's
+                                      # first differences: extrapolates the trend; benchmarks/gamut.py)
+    lambda_residual: float = 0.0      # structured: mean square of the residual LUT (measured to hurt saturated
+                                      # colours: 2.39 -> 3.65 ΔE on a slide stock, docs/colour-model.md)
+    lambda_curve: float = 1e-3        # structured: roughness of the tone curves
     lambda_mono: float = 0.0          # film LUTs are not monotone per channel; measured to hurt (0.30 -> 0.61 ΔE)
     pixels: int = 25000               # random whole-image pixels per sample for the colour (LUT) loss
     lambda_local: float = 1e-2
@@ -71,4 +78,4 @@ class TrainConfig:
 
 
 # what a run behaved like before each of these settings existed (their defaults changed that behaviour)
-BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False}
+BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut"}

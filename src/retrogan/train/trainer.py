@@ -83,7 +83,8 @@ class Trainer:
         torch.manual_seed(cfg.seed)  # identical initial weights on every rank
         self.rng = np.random.default_rng(cfg.seed + 7919 * self.rank)
         gen_cfg_cls, gen_cls = GENERATORS[cfg.arch]
-        self.gen_config = gen_cfg_cls(**{**cfg.generator, "num_styles": len(cfg.labels)})
+        colour = {"colour": cfg.colour_model} if cfg.arch == "fast" else {}
+        self.gen_config = gen_cfg_cls(**{**cfg.generator, "num_styles": len(cfg.labels), **colour})
         self.G = gen_cls(self.gen_config).to(self.device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         dcfg = DiscriminatorConfig(**{**cfg.discriminator, "num_styles": len(cfg.labels),
@@ -112,9 +113,32 @@ class Trainer:
             raise RetroganError(f"unknown prior {cfg.prior!r}: recognise or none")
         self.thumbs = {}
         self.step_num, self.elapsed, self.round = 0, 0.0, 0
+        if not resume:
+            self._decide_monochrome()
         if resume:
             self._load()
         self.writer = self._tensorboard() if self.rank == 0 else None
+
+    def _decide_monochrome(self) -> None:
+        """The structured colour model's monochrome switch, per label, from what that label's look gives: its
+        targets (paired) or its style photos (unpaired)."""
+        colour = getattr(self.G, "colour", None)
+        if colour is None:
+            return
+        from .monochrome import is_monochrome
+
+        small = lambda t: torch.nn.functional.interpolate(t[None], size=(64, 64), mode="area")[0].permute(1, 2, 0)
+        for label, name in enumerate(self.cfg.labels):
+            if self.cfg.mode == "paired":
+                looks = [p.target for p in self.pairs if p.label == label]
+                sources = [p.source for p in self.pairs if p.label == label]
+            else:
+                looks, sources = self.style_images, self.sources
+            as_np = lambda ts: [small(t.float()).cpu().numpy() for t in ts]
+            if looks and is_monochrome(as_np(looks), as_np(sources)):
+                for g in (self.G, self.G_ema):
+                    g.colour.mono[label] = 1.0
+                self.log(f"{name}: the look is monochrome (its colour depends on lightness only); so is the model")
 
     # --- data ---------------------------------------------------------------------------------------------------
     def _thumb(self, image: torch.Tensor, cache: bool = True) -> torch.Tensor:
@@ -182,12 +206,17 @@ class Trainer:
         theta = G.analyse(b.thumb, b.label)
         outs = []
         for i, frame in enumerate(b.frames):
-            theta_i = type(theta)(theta.lut[i:i + 1], theta.local[i:i + 1], theta.vignette[i:i + 1],
-                                  theta.grain[i:i + 1])
+            theta_i = theta.item(i)
             # one grain seed: its texture per image size is cached, and random crops move the grain anyway
             outs.append(G.render(b.source[i:i + 1], theta_i, seed=0, frame=frame))
-        reg = (self.cfg.lambda_smooth * LS.lut_smoothness(theta.lut) + self.cfg.lambda_mono * LS.lut_monotonicity(theta.lut)
-               + self.cfg.lambda_local * theta.local.pow(2).mean())
+        cfg = self.cfg
+        reg = cfg.lambda_mono * LS.lut_monotonicity(theta.lut) + cfg.lambda_local * theta.local.pow(2).mean()
+        if theta.residual is None:
+            reg = reg + cfg.lambda_smooth * LS.lut_smoothness(theta.lut)
+        else:  # the structured model: its residual LUT bends little (so it extrapolates), its curves are smooth
+            reg = reg + (cfg.lambda_bend * LS.lut_bending(theta.residual)
+                         + cfg.lambda_residual * theta.residual.pow(2).mean()
+                         + cfg.lambda_curve * G.colour.curve_roughness())
         if b.pix_source is not None and torch.is_grad_enabled():  # samples with a (pseudo-)target only
             has = b.has_target
             reg = reg + self.cfg.lambda_l1 * LS.l1_loss(L.trilinear(b.pix_source[has], theta.lut[has]),

@@ -1,0 +1,120 @@
+"""The structured colour model of learned looks (issue #27): a monochrome look gives one hue on any input, a look
+learned from photos that lack some colours maps those colours as the process would, and nothing bands."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from retrogan.charts import gamut_chart, gamut_variant, hue_chart, hue_spread, max_second_difference, saturate
+from retrogan.metrics import ciede2000, srgb_to_lab
+from retrogan.models.colour import apply_curves
+from retrogan.models.fast import FastGenerator, FastGeneratorConfig
+from retrogan.film import lut as L
+from retrogan.train.config import TrainConfig
+from retrogan.train.data import Pair
+from retrogan.train.monochrome import chroma_beyond_toning, is_monochrome
+from retrogan.train.trainer import Trainer
+
+from test_train import TINY_D, TINY_G, warm
+
+LUMA = torch.tensor([0.2126, 0.7152, 0.0722]).view(3, 1, 1)
+
+
+def sepia(x: torch.Tensor) -> torch.Tensor:
+    """A toned monochrome print: one weighted sum of the channels, tinted warm."""
+    y = (x * LUMA).sum(0, keepdim=True)
+    return (y * torch.tensor([1.0, 0.85, 0.65]).view(3, 1, 1) + torch.tensor([0.05, 0.03, 0.02]).view(3, 1, 1)).clamp(0, 1)
+
+
+def chart_t(width=192, band=8) -> torch.Tensor:
+    return torch.from_numpy(hue_chart(width, band)).permute(2, 0, 1)
+
+
+def hwc(t: torch.Tensor) -> np.ndarray:
+    return t.permute(1, 2, 0).numpy()
+
+
+def train(tmp_path, photo_rgb, look, steps=150) -> Trainer:
+    base = torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255
+    pairs = [Pair(f"p{i}", base.roll(i * 17, 2), look(base.roll(i * 17, 2)), 0) for i in range(3)]
+    cfg = TrainConfig(steps=steps, batch=2, crop=48, d_crop=32, pixels=2000, checkpoint_every=10 ** 6,
+                      checkpoint_seconds=10 ** 6, generator=TINY_G, discriminator=TINY_D)
+    t = Trainer(cfg, tmp_path / "s", pairs=pairs, log=lambda m: None)
+    t.fit()
+    return t
+
+
+def test_a_new_structured_model_is_the_identity():
+    g = FastGenerator(FastGeneratorConfig(lut_size=9, colour="structured"))
+    torch.testing.assert_close(g.colour(g.identity_lut[None], torch.tensor([0]))[0], g.identity_lut, atol=1e-5, rtol=0)
+    torch.testing.assert_close(g.global_lut(0), g.identity_lut, atol=3e-3, rtol=0)  # + the basis' 1e-3 noise
+    knots = torch.linspace(0, 1, 17).repeat(1, 3, 1)
+    v = torch.rand(1, 3, 100)
+    torch.testing.assert_close(apply_curves(v, knots), v)
+
+
+def test_a_monochrome_model_gives_one_hue_whatever_its_residual_and_matrix():
+    torch.manual_seed(3)
+    g = FastGenerator(FastGeneratorConfig(lut_size=17, colour="structured", n_basis=3))
+    with torch.no_grad():
+        g.colour.mono[0] = 1.0
+        g.colour.matrix[0] += torch.randn(3, 3) * 0.3
+        g.colour.black[0] = torch.tensor([0.06, 0.04, 0.02])                    # a warm toning
+        g.colour.steps[0] += torch.tensor([0.1, 0.0, -0.15]).view(3, 1)
+        g.style_lut.normal_(0, 0.05)                                            # a rough residual
+        g.basis.normal_(0, 0.05)
+        theta = g.analyse(torch.rand(1, 3, 128, 128), torch.tensor([0]))
+        out = hwc(L.trilinear(chart_t()[None], theta.lut)[0])
+    assert hue_spread(out) < 3.0
+    assert float(theta.grain_colour) == 0.0
+    local = theta.local
+    torch.testing.assert_close(local[:, :3], local[:, :3].mean(1, keepdim=True).expand(-1, 3, -1, -1))
+
+
+def test_monochrome_targets_are_told_from_colour_ones(photo_rgb):
+    x = torch.from_numpy(photo_rgb).permute(2, 0, 1).float() / 255
+    rng = np.random.default_rng(0)
+    noisy = (hwc(sepia(x)) + rng.normal(0, 0.02, photo_rgb.shape)).clip(0, 1)  # with colour grain
+    assert is_monochrome([hwc(sepia(x))]) and is_monochrome([noisy])
+    assert not is_monochrome([photo_rgb / 255]) and not is_monochrome([hwc(warm(x))], [photo_rgb / 255])
+    grey_cat = photo_rgb / 255  # nearly colourless: a colour look on it is no monochrome process
+    assert not is_monochrome([hwc(warm(x))], [grey_cat]) and is_monochrome([hwc(sepia(x))], [grey_cat])
+    assert chroma_beyond_toning([hwc(sepia(x))]) < 1.0
+
+
+@pytest.mark.parametrize("colour_model", ["structured"])
+def test_a_learned_monochrome_look_stays_one_hue_on_a_saturated_chart(tmp_path, photo_rgb, colour_model):
+    """The bug of #27: a free LUT learned from a cat photo left greens, blues and magentas in colour (spread 71
+    degrees on this chart; the structured model: about 1)."""
+    t = train(tmp_path, photo_rgb, sepia)
+    assert float(t.G_ema.colour.mono[0]) == 1.0
+    with torch.no_grad():
+        out = t.stylize_tensor(chart_t(), 0)
+    truth = sepia(chart_t())
+    assert hue_spread(hwc(out)) <= 10.0
+    assert max_second_difference(hwc(out)) <= max_second_difference(hwc(truth)) + 4.0  # no steps along the hues
+
+
+def test_colours_the_training_photos_lack_follow_the_look(tmp_path, photo_rgb):
+    """The cat photo holds no saturated blue, green or magenta; the learned look must still map them close to the
+    true (smooth) look: mean ΔE2000 on the hue chart 1.9 (a free LUT: 6.7)."""
+    t = train(tmp_path, photo_rgb, warm)
+    with torch.no_grad():
+        out = hwc(t.stylize_tensor(chart_t(), 0))
+    truth = hwc(warm(chart_t()))
+    assert float(ciede2000(srgb_to_lab(out), srgb_to_lab(truth)).mean()) < 3.5
+    assert max_second_difference(out) <= max_second_difference(truth) + 4.0
+
+
+def test_charts_and_gamut_variants_are_what_they_say():
+    chart = gamut_chart(96)
+    assert chart.shape == (192 + 64 + 32, 96, 3) and chart.dtype == np.float32
+    assert 0 <= chart.min() and chart.max() <= 1
+    assert hue_spread(hue_chart(96)) > 60 and hue_spread(np.repeat(np.linspace(0, 1, 50)[None, :, None], 3, 2)) == 0
+    grey = np.full((4, 4, 3), 0.5, np.float32)
+    assert np.allclose(saturate(grey, 3.0), grey)
+    photo = np.random.default_rng(1).random((16, 16, 3)).astype(np.float32)
+    out, how = gamut_variant(photo, np.random.default_rng(2))
+    assert out.shape == photo.shape and how and 0 <= out.min() and out.max() <= 1
+    assert max_second_difference(np.linspace(0, 1, 64)[None, :, None].repeat(3, 2)) < 1e-6
