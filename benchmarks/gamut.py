@@ -7,7 +7,9 @@ The saturated set: a hue x saturation x value chart, the ten Monk skin tones at 
    the colour of its source look (the stock LUT, or the preset's baked colour stage) on the saturated set; for
    looks of monochrome processes the circular spread of hue angles of the full render of the hue chart at
    strength 1 (`charts.hue_spread`), next to the source look's; and "ridge", the largest second difference (code
-   values of 255) of its colour along the hue chart's smooth sweeps, next to the source's: bands and steps.
+   values of 255) of its colour along the hue chart's smooth sweeps, next to the source's: bands and steps; on a
+   smooth 16-bit sky gradient the same for its colour ("sky_ridge") and "sky_blotch", the spread over 16x16 blocks
+   of the ΔE between the full render and the source's colour (blotches that vary over the sky).
 2. ``--paired``: pair-wise training from the 20 ordinary training photos for each of the six benchmark stocks
    (5 minutes each, as `cgan_paired.py`), scored on the saturated set and on the 14 ordinary test photos, next to
    a least-squares 33^3 LUT with a smoothness prior fitted to the same pairs.
@@ -29,7 +31,7 @@ from PIL import Image
 
 from _common import RESULTS, machine, markdown_table, save
 from protocol import STOCKS, fit_lut_least_squares, mean_delta_e, photos, split
-from retrogan.charts import gamut_chart, hue_chart, hue_spread, max_second_difference, saturate
+from retrogan.charts import gamut_chart, hue_chart, hue_spread, max_second_difference, saturate, sky_gradient
 from retrogan.luts import apply_lut_float, read_hald
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +48,24 @@ def saturated_set(side: int = 384) -> list[np.ndarray]:
         im.thumbnail((side, side), Image.LANCZOS)
         out.append(saturate(np.asarray(im, np.float32) / 255, 2.0))
     return out
+
+
+def colour_only(look, rgb16: np.ndarray) -> np.ndarray:
+    """A 16-bit picture through a look's colour (its LUT for that picture, 65^3 float lookup): float in [0, 1]."""
+    from retrogan.export.colour import colour_lut
+
+    f = rgb16.astype(np.float32) / 65535
+    return apply_lut_float(f, colour_lut(look, 65, for_rgb=rgb16))
+
+
+def blotchiness(render: np.ndarray, truth: np.ndarray, block: int = 16) -> float:
+    """Std over 16x16 blocks of the ΔE2000 between block means: a colour error that changes over a smooth picture
+    (blotches), where a uniform offset counts 0."""
+    from retrogan.metrics import ciede2000, srgb_to_lab
+
+    h, w = (s // block * block for s in render.shape[:2])
+    mean = lambda a: a[:h, :w].reshape(h // block, block, w // block, block, 3).mean((1, 3))
+    return float(ciede2000(srgb_to_lab(mean(render)), srgb_to_lab(mean(truth))).std())
 
 
 def u8(a: np.ndarray) -> np.ndarray:
@@ -83,12 +103,18 @@ def zoo_part(images: list[np.ndarray], folder: str | None = None) -> tuple[list[
         hue = chart.astype(np.float32) / 255
         row["ridge"] = round(max_second_difference(apply_lut_float(hue, colour_lut(look, 33, for_rgb=chart))), 1)
         row["source_ridge"] = round(max_second_difference(apply_lut_float(hue, src_table)), 1)
+        sky16 = (sky_gradient(128, 384) * 65535).round().astype(np.uint16)
+        sky_ours, sky_src = (colour_only(l, sky16) for l in (look, src))
+        row["sky_ridge"] = round(max(max_second_difference(sky_ours, a) for a in (0, 1)), 2)
+        row["source_sky_ridge"] = round(max(max_second_difference(sky_src, a) for a in (0, 1)), 2)
+        sky_full = stylize(sky16, look, seed=1).astype(np.float32) / 65535
+        row["sky_blotch"] = round(blotchiness(sky_full, sky_src), 2)
         ours, theirs = stylize(chart, look, seed=1), stylize(chart, src, seed=1)
         if name in MONO:
             row["hue_spread"] = round(hue_spread(ours.astype(np.float32) / 255), 1)
             row["source_hue_spread"] = round(hue_spread(theirs.astype(np.float32) / 255), 1)
         rows.append(row)
-        strips.append((name, source, ours, theirs))
+        strips.append((name, source, ours, theirs, u8(sky_full), u8(sky_src)))
         print(row, flush=True)
     return rows, strips
 
@@ -144,15 +170,17 @@ def picture(strips, path: Path) -> None:
     from PIL import ImageDraw
 
     h, w = strips[0][2].shape[:2]
-    sheet = Image.new("RGB", (2 * w + 30, len(strips) * (h + 22) + 22), (24, 24, 24))
+    sw = strips[0][4].shape[1]
+    sheet = Image.new("RGB", (2 * w + 2 * sw + 50, len(strips) * (h + 22) + 22), (24, 24, 24))
     draw = ImageDraw.Draw(sheet)
-    draw.text((10, 4), "learned look", fill=(230, 230, 230))
-    draw.text((w + 20, 4), "its source look", fill=(230, 230, 230))
-    for k, (name, source, ours, theirs) in enumerate(strips):
+    for x, text in ((10, "learned look: hue chart"), (w + 20, "source look"), (2 * w + 30, "learned: 16-bit sky"),
+                    (2 * w + sw + 40, "source (colour)")):
+        draw.text((x, 4), text, fill=(230, 230, 230))
+    for k, (name, source, ours, theirs, sky_ours, sky_src) in enumerate(strips):
         y = 22 + k * (h + 22)
         draw.text((10, y), f"{name}  <-  {source}", fill=(230, 230, 230))
-        sheet.paste(Image.fromarray(ours), (10, y + 14))
-        sheet.paste(Image.fromarray(theirs), (w + 20, y + 14))
+        for x, im in ((10, ours), (w + 20, theirs), (2 * w + 30, sky_ours), (2 * w + sw + 40, sky_src)):
+            sheet.paste(Image.fromarray(im), (x, y + 14))
     sheet.save(path, optimize=True)
 
 

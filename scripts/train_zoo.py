@@ -170,28 +170,31 @@ def _preset_credit(preset: str) -> str:
     return f" (colour from {stock}, {RT})" if stock else " (parametric)"
 
 
-def zoo_command(command: list[str]) -> str:
+def zoo_command(command: list[str], gamut: int = 0) -> str:
     """The train_zoo.py line that reproduces a zoo, from the training command it ran."""
     def arg(name: str) -> str | None:
         return command[command.index(name) + 1] if name in command else None
 
     cmd = f"python scripts/train_zoo.py --minutes {arg('--minutes')}"
     steps = arg("--steps")
-    return cmd + (f" --steps {steps}" if steps and steps != "1000000" else "")
+    return cmd + (f" --steps {steps}" if steps and steps != "1000000" else "") + (f" --gamut {gamut}" if gamut else " --gamut 0")
 
 
 def write_cards(records: list[dict], meta: dict) -> None:
     docs = ROOT / "docs" / "looks"
     docs.mkdir(parents=True, exist_ok=True)
-    cmd = zoo_command(meta["command"])
+    cmd = zoo_command(meta["command"], meta.get("gamut", 0))
     rows = []
     for r in records:
         (docs / f"{r['name']}.md").write_text(
             f"# {r['name']}\n\n**Imitates:** {r['process']}, {r['era']}: {r['description']}.\n\n"
             f"**Model:** one label of the bundled multi-style fast cGAN (`src/retrogan/data/zoo/`), analyse a "
-            f"thumbnail, render full resolution with a per-image LUT, local grid, vignette and grain.\n\n"
-            f"**Data:** the 20 training photos of the development split (../shared/data/photos, see its SOURCES.md) "
-            f"rendered through {r['source']}.\n\n"
+            f"thumbnail, render full resolution with a per-image LUT (a structured colour model plus a residual LUT, "
+            f"docs/colour-model.md), local grid, vignette and grain.\n\n"
+            f"**Data:** the 20 training photos of the development split (../shared/data/photos, see its SOURCES.md)"
+            + (f", {meta['gamut']} gamut-wide version(s) of each (saturated, hue-rotated, white-balance shifted, neon, "
+               f"dark) and {meta['gamut'] * 5} colour-chart pictures," if meta.get("gamut") else "")
+            + f" rendered through {r['source']}.\n\n"
             f"**Training:** `{cmd}` (all {len(records)} looks at once; it runs `{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(meta['command'][:6]))} ...`), "
             f"{meta['train_seconds'] / 60:.0f} minutes on a 2-core CPU.\n\n"
             f"**Fidelity:** mean CIEDE2000 {r['delta_e']:.2f} against the training target on the 14 photos it never "
