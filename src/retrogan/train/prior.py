@@ -50,5 +50,16 @@ def start_from(G: torch.nn.Module, lut: torch.Tensor, label: int = 0) -> bool:
     ident = L.identity(n).to(table)
     grid = ident.reshape(1, 3, 1, -1)
     resampled = L.trilinear(grid, lut.to(table)).reshape(3, n, n, n)
-    table[label] = resampled - ident
+    colour = getattr(G, "colour", None)
+    if colour is not None and float(colour.mono[label]) == 1.0:
+        # a monochrome model keeps only the brightness of its residual: the look's toning goes into its curves,
+        # read along the grey axis of the recognised LUT
+        k = colour.steps.shape[-1] + 1
+        grey = torch.linspace(0, 1, k).to(table).view(1, 1, 1, k).expand(1, 3, 1, k)
+        knots = L.trilinear(grey, lut.to(table)).reshape(3, k)
+        rise = knots.diff(dim=-1).clamp(min=1e-4)
+        colour.black[label] = knots[:, 0]
+        colour.steps[label] = torch.log(torch.expm1(rise))
+    base = ident if colour is None else G.colour_lut(torch.zeros_like(table[label:label + 1]), torch.tensor([label]))[0]
+    table[label] = resampled - base
     return True

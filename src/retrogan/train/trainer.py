@@ -101,6 +101,8 @@ class Trainer:
         self.pairs, self.sources, self.style_images = pairs or [], sources or [], style_images or []
         self.pseudo: list[Pair] = []
         self.recognised = None
+        if not resume:
+            self._decide_monochrome()
         if cfg.mode == "unpaired" and cfg.prior == "recognise" and self.sources:
             from .prior import prior_pairs, recognise, start_from
 
@@ -113,8 +115,6 @@ class Trainer:
             raise RetroganError(f"unknown prior {cfg.prior!r}: recognise or none")
         self.thumbs = {}
         self.step_num, self.elapsed, self.round = 0, 0.0, 0
-        if not resume:
-            self._decide_monochrome()
         if resume:
             self._load()
         self.writer = self._tensorboard() if self.rank == 0 else None
