@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from _common import RESULTS, machine, markdown_table, save
+from _common import RESULTS, SHARED, machine, markdown_table, save
 from protocol import STOCKS, fit_lut_least_squares, mean_delta_e, photos, split
 from retrogan.charts import gamut_chart, hue_chart, hue_spread, max_second_difference, saturate, sky_gradient
 from retrogan.luts import apply_lut_float, read_hald
@@ -135,7 +135,7 @@ def paired_part(images: list[np.ndarray], minutes: float, out: Path, stocks: lis
     for label, stock in STOCKS.items():
         if stocks and label not in stocks:
             continue
-        table = read_hald(Path(__file__).resolve().parents[2] / "shared" / "data" / "film_luts" / stock)
+        table = read_hald(SHARED / "film_luts" / stock)
         tg = renders(stock)
         truth_sat = [apply_lut_float(im, table) for im in images]
         cfg = TrainConfig(steps=10 ** 6, minutes=minutes, seed=0, checkpoint_every=10 ** 9, checkpoint_seconds=10 ** 9,

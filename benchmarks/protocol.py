@@ -14,7 +14,7 @@ from PIL import Image
 
 from _common import SHARED
 from retrogan.luts import apply_lut_float, identity_lut, read_hald
-from retrogan.metrics import ciede2000, srgb_to_lab
+from retrogan.metrics import ciede2000, linear_to_srgb, srgb_to_lab
 
 STOCKS = {
     "colour negative": "color_negative__kodak_portra_400_vc_2.png",
@@ -67,8 +67,7 @@ def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     f = np.stack([fx, fy, fz], -1)
     xyz = np.where(f ** 3 > 216 / 24389, f ** 3, (116 * f - 16) / (24389 / 27)) * _D65
     lin = xyz @ np.linalg.inv(_SRGB_TO_XYZ).T
-    lin = np.clip(lin, 0, 1)
-    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055).astype(np.float32)
+    return linear_to_srgb(lin).astype(np.float32)
 
 
 def histogram_match(x: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import srgb_to_lab
+from .metrics import linear_to_srgb, srgb_to_lab, srgb_to_linear
 
 # (saturation, value) of the hue chart's bands, top to bottom
 CHART_BANDS = [(s, v) for v in (1.0, 0.7, 0.4) for s in (1.0, 0.75, 0.5, 0.25)]
@@ -76,9 +76,7 @@ def rotate_hue(rgb: np.ndarray, degrees: float) -> np.ndarray:
 
 def white_balance(rgb: np.ndarray, gains) -> np.ndarray:
     """Per-channel gains in linear light (a strong white-balance error), back to sRGB."""
-    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    lin = np.clip(lin * np.asarray(gains, np.float32), 0, 1)
-    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055).astype(np.float32)
+    return linear_to_srgb(srgb_to_linear(rgb) * np.asarray(gains)).astype(np.float32)
 
 
 def exposure(rgb: np.ndarray, stops: float) -> np.ndarray:
@@ -93,18 +91,20 @@ def gamut_variant(rgb: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
     for k in kinds:
         if k == 0:
             a = float(rng.uniform(1.5, 3.0))
-            out, _ = saturate(out, a), said.append(f"saturation x{a:.1f}")
+            out, what = saturate(out, a), f"saturation x{a:.1f}"
         elif k == 1:
             d = float(rng.uniform(30, 330))
-            out, _ = rotate_hue(out, d), said.append(f"hue {d:+.0f} deg")
+            out, what = rotate_hue(out, d), f"hue {d:+.0f} deg"
         elif k == 2:
             g = np.exp(rng.normal(0, 0.45, 3)).astype(np.float32)
-            out, _ = white_balance(out, g / g[1]), said.append("white balance " + "/".join(f"{x:.2f}" for x in g / g[1]))
+            g = g / g[1]
+            out, what = white_balance(out, g), "white balance " + "/".join(f"{x:.2f}" for x in g)
         elif k == 3:
-            out, _ = exposure(saturate(out, 3.0), float(rng.uniform(0.3, 1.0))), said.append("neon")
+            out, what = exposure(saturate(out, 3.0), float(rng.uniform(0.3, 1.0))), "neon"
         else:
             s = float(rng.uniform(1.5, 3.0))
-            out, _ = exposure(out, -s), said.append(f"shadows -{s:.1f} stops")
+            out, what = exposure(out, -s), f"shadows -{s:.1f} stops"
+        said.append(what)
     return out, ", ".join(said)
 
 

@@ -84,9 +84,9 @@ def synthesise(input_dir: str, style: str, out_dir: Path, *, variants: int = 1, 
             report.failed.append(str(e))
         if on_done:
             on_done(src)
-    for k in range(charts):
-        from .charts import chart_collage
+    from .charts import chart_collage
 
+    for k in range(charts):
         rgb = (chart_collage(rng) * 255).round().astype(np.uint8)
         item_seed, stem = int(rng.integers(0, 2 ** 31)), f"chart_{k:03d}"
         _write_pair(out_dir, stem, rgb, render_array(rgb, base, seed=item_seed), overwrite)

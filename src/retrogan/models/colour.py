@@ -39,6 +39,13 @@ def apply_curves(v: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
     return (lo + t * (hi - lo)).reshape(v.shape)
 
 
+def keep_brightness(x: torch.Tensor, mono: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """Blend x toward its mean over the colour channels (``dim``) by mono ((B,) in [0, 1]): at 1 only the part common
+    to the channels, a brightness change, is left."""
+    m = mono.view(-1, *[1] * (x.ndim - 1))
+    return x + m * (x.mean(dim, keepdim=True) - x)
+
+
 class StructuredColour(nn.Module):
     def __init__(self, num_styles: int, knots: int = 17) -> None:
         super().__init__()

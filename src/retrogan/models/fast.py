@@ -18,7 +18,7 @@ from ..film._util import Frame, frame_of
 from ..film.grain import grain
 from ..film.optics import vignette
 from .blocks import FiLM, StyleModConv2d, check_fields
-from .colour import StructuredColour
+from .colour import StructuredColour, keep_brightness
 
 
 @dataclass
@@ -62,11 +62,8 @@ class RenderParams:
 
     def item(self, i: int) -> "RenderParams":
         """The i-th sample's θ (a batch of one)."""
-        return RenderParams(*(None if v is None else v[i:i + 1] for v in astuple_shallow(self)))
-
-
-def astuple_shallow(theta: RenderParams) -> tuple:
-    return tuple(getattr(theta, f.name) for f in fields(theta))
+        values = (getattr(self, f.name) for f in fields(self))
+        return RenderParams(*(None if v is None else v[i:i + 1] for v in values))
 
 
 class FastGenerator(nn.Module):
@@ -117,8 +114,7 @@ class FastGenerator(nn.Module):
         if self.colour is None:
             return self.identity_lut + residual
         base = self.colour(self.identity_lut.expand(residual.shape[0], -1, -1, -1, -1), label)
-        mono = self.colour.mono_amount(label).view(-1, 1, 1, 1, 1)
-        return base + residual + mono * (residual.mean(1, keepdim=True) - residual)
+        return base + keep_brightness(residual, self.colour.mono_amount(label))
 
     def global_lut(self, label: int) -> torch.Tensor:
         """A style's own LUT with the basis at the analyser's bias weights (no photo): (3, N, N, N)."""
@@ -142,12 +138,10 @@ class FastGenerator(nn.Module):
         if self.colour is None:
             return RenderParams(self.identity_lut + residual, local, film[:, 0] * 0.5, film[:, 1] * 0.05)
         # a monochrome look varies over the frame in brightness only, and its grain has no colour
-        mono = self.colour.mono_amount(label).view(-1, 1, 1, 1)
-        gain, offset = local[:, :3], local[:, 3:]
-        local = torch.cat([gain + mono * (gain.mean(1, keepdim=True) - gain),
-                           offset + mono * (offset.mean(1, keepdim=True) - offset)], 1)
+        mono = self.colour.mono_amount(label)
+        local = keep_brightness(local.unflatten(1, (2, 3)), mono, dim=2).flatten(1, 2)  # gains, then offsets
         return RenderParams(self.colour_lut(residual, label), local, film[:, 0] * 0.5, film[:, 1] * 0.05,
-                            grain_colour=0.5 * (1 - mono.view(-1)), residual=residual)
+                            grain_colour=0.5 * (1 - mono), residual=residual)
 
     # --- render ---
     def render(self, x: torch.Tensor, theta: RenderParams, strength=1.0, seed: int = 0,
