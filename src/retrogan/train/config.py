@@ -30,6 +30,8 @@ class TrainConfig:
                                       # first differences: extrapolates the trend; benchmarks/gamut.py)
     lambda_residual: float = 0.0      # structured: mean square of the residual LUT (measured to hurt saturated
                                       # colours: 2.39 -> 3.65 ΔE on a slide stock, docs/colour-model.md)
+    lambda_bend_mono: float = 100.0   # structured: a monochrome look's residual bends this many times less (its
+                                      # grey toning must stay one smooth curve on any colour; 1 = as for colour looks)
     lambda_curve: float = 1e-3        # structured: roughness of the tone curves
     lambda_mono: float = 0.0          # film LUTs are not monotone per channel; measured to hurt (0.30 -> 0.61 ΔE)
     pixels: int = 25000               # random whole-image pixels per sample for the colour (LUT) loss
@@ -78,4 +80,5 @@ class TrainConfig:
 
 
 # what a run behaved like before each of these settings existed (their defaults changed that behaviour)
-BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut"}
+BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut",
+                      "lambda_bend_mono": 1.0}

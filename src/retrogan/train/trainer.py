@@ -214,7 +214,9 @@ class Trainer:
         if theta.residual is None:
             reg = reg + cfg.lambda_smooth * LS.lut_smoothness(theta.lut)
         else:  # the structured model: its residual LUT bends little (so it extrapolates), its curves are smooth
-            reg = reg + (cfg.lambda_bend * LS.lut_bending(theta.residual)
+            # a monochrome look's residual (its grey toning) is held far stiffer: lambda_bend_mono
+            stiff = 1 + (cfg.lambda_bend_mono ** 0.5 - 1) * G.colour.mono_amount(b.label)
+            reg = reg + (cfg.lambda_bend * LS.lut_bending(theta.residual * stiff.view(-1, 1, 1, 1, 1))
                          + cfg.lambda_residual * theta.residual.pow(2).mean()
                          + cfg.lambda_curve * G.colour.curve_roughness())
         if b.pix_source is not None and torch.is_grad_enabled():  # samples with a (pseudo-)target only
