@@ -324,3 +324,13 @@ def wait_for(cond, seconds: float) -> bool:
             return True
         time.sleep(0.02)
     return cond()
+
+
+def test_damage_and_border_switches_over_http(client, photo_rgb):
+    data = png_bytes(photo_rgb)
+    got = post(client, data, look="albumen-1900s", no_damage="true", no_border="true", cracks=0.4)
+    assert got.status_code == 200
+    want = stylize(photo_rgb, "albumen-1900s", knobs={"cracks": 0.4}, no_damage=True, no_border=True)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(got.content)).convert("RGB")), want)
+    r = post(client, data, look="kodachrome-200", no_damage="true")  # a learned look: nothing to turn off
+    assert r.status_code == 200

@@ -13,18 +13,31 @@ from .looks.base import Look
 from .looks.registry import resolve_style
 
 
-def load_style(style: str | Look | None = None) -> Look:
-    """A bundled name, a path (.cube, HaldCLUT), an already loaded Look, or None for the default look."""
-    return style if hasattr(style, "apply") else resolve_style(style)
+def load_style(style: str | Look | None = None, *, knobs: dict[str, float] | None = None, no_damage: bool = False,
+               no_border: bool = False) -> Look:
+    """A bundled name, a path (.cube, HaldCLUT), an already loaded Look, or None for the default look. ``knobs``:
+    film and age amounts on a bundled look (``retrogan.looks.knobs.KNOBS``: grain, grain_size, dust, ...);
+    ``no_damage`` / ``no_border`` turn every kind of damage or the border off."""
+    if hasattr(style, "apply"):
+        if knobs or no_damage or no_border:
+            raise TypeError("knobs apply to a look's name, not to a loaded Look")
+        return style
+    if knobs or no_damage or no_border:
+        from .looks.knobs import look_with
+
+        return look_with(style, knobs, no_damage=no_damage, no_border=no_border)
+    return resolve_style(style)
 
 
-def stylize(image: Any, style: str | Look | None = None, *, strength: float = 1.0, seed: int = 0) -> Any:
+def stylize(image: Any, style: str | Look | None = None, *, strength: float = 1.0, seed: int = 0,
+            knobs: dict[str, float] | None = None, no_damage: bool = False, no_border: bool = False) -> Any:
     """Apply a retro look.
 
     image: a path (returns a Photo), a ``PIL.Image`` (returns one, alpha kept), a numpy (H, W, 3|4) array of
-    uint8/uint16 or float in [0, 1] (returns the same dtype), or a Photo.
+    uint8/uint16 or float in [0, 1] (returns the same dtype), or a Photo. knobs, no_damage, no_border: as
+    ``load_style``.
     """
-    look = load_style(style)
+    look = load_style(style, knobs=knobs, no_damage=no_damage, no_border=no_border)
     if isinstance(image, Photo):
         return look.apply(image, strength=strength, seed=seed)
     if isinstance(image, (str, Path)):

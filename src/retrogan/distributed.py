@@ -32,14 +32,15 @@ class RaySettings:
 class _Renderer:
     """A Ray actor: the look is loaded once; each call renders a batch of items (one item per call here)."""
 
-    def __init__(self, style, strength, seed, overwrite, quality, max_pixels, protect, video_options) -> None:
+    def __init__(self, style, strength, seed, overwrite, quality, max_pixels, protect, video_options,
+                 knobs=None) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         import torch
 
         torch.set_num_threads(1)  # one CPU per actor: N actors on N cores must not oversubscribe them
-        from .looks.registry import resolve_style
+        from .looks.knobs import look_with
 
-        self.look = resolve_style(style)
+        self.look = look_with(style, **(knobs or {}))
         self.kw = dict(strength=strength, seed=seed, overwrite=overwrite, quality=quality, max_pixels=max_pixels)
         self.protect = tuple(Path(p) for p in protect)
         self.video_options = video_options
@@ -85,11 +86,12 @@ def _items(inputs) -> list[str]:
 def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, strength: float = 1.0, seed: int = 0,
                       overwrite: bool = False, quality: int = 95, recursive: bool = False,
                       max_pixels: int = DEFAULT_MAX_PIXELS, video_options=None,
-                      settings: RaySettings | None = None,
+                      settings: RaySettings | None = None, knobs: dict | None = None,
                       on_start: Callable[[int], None] | None = None,
                       on_done: Callable[[Job, str | None], None] | None = None) -> BatchReport:
     """Like ``batch.stylize_files`` (images) and the CLI's video path, on Ray. ``inputs``: paths, folders and globs,
-    or a Ray Dataset with a ``path`` column. ``style`` is a look name or path (each actor resolves it)."""
+    or a Ray Dataset with a ``path`` column. ``style`` is a look name or path (each actor resolves it);
+    ``knobs``: ``looks.knobs.look_with``'s keyword arguments (knob amounts, no_damage, no_border)."""
     from .video import VideoOptions, is_video
 
     settings = settings or RaySettings()
@@ -117,7 +119,7 @@ def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, stre
     rows = sorted(_run(items, style, settings, dict(
             strength=strength, seed=seed, overwrite=overwrite, quality=quality,
             max_pixels=max_pixels, protect=[str(p) for p in (plan.inputs if plan else ())],
-            video_options=video_options or VideoOptions())), key=lambda r: order[r["src"]])
+            video_options=video_options or VideoOptions(), knobs=knobs)), key=lambda r: order[r["src"]])
     for folder in {Path(i["dst"]).parent for i in items if i["dst"]}:
         remove_stale_temps(folder)  # a worker killed mid-write left its temporary file; its item was retried
     for row in rows:  # reported in the plan's order, like the plain path (the actors finish in any order)

@@ -1,4 +1,5 @@
-"""Image-quality metrics in numpy: CIEDE2000 (Sharma, Wu & Dalal 2005), PSNR, SSIM (Wang et al. 2004).
+"""Image-quality metrics in numpy: CIEDE2000 (Sharma, Wu & Dalal 2005), PSNR, SSIM (Wang et al. 2004), and the
+noise of grain on the flat patches of an image.
 
 Inputs are sRGB float arrays in [0, 1] of shape (..., 3) unless stated; Lab uses the D65 white of sRGB.
 """
@@ -82,6 +83,46 @@ def _gaussian_filter(x: np.ndarray, sigma: float = 1.5, radius: int = 5) -> np.n
     k /= k.sum()
     out = sum(k[i] * x[i: x.shape[0] - 2 * radius + i] for i in range(2 * radius + 1))
     return sum(k[i] * out[:, i: x.shape[1] - 2 * radius + i] for i in range(2 * radius + 1))
+
+
+# orthonormal opponent axes: luma (R+G+B)/sqrt 3, and two chroma axes
+_OPPONENT = np.array([[1, 1, 1], [1, -1, 0], [1, 1, -2]]) / np.sqrt([[3], [2], [6]])
+
+
+def grain_noise(rgb: np.ndarray, patch: int = 24, keep: float = 0.1) -> dict:
+    """Grain on an image's flattest patches: (H, W, 3) sRGB in [0, 1] -> {"luma", "chroma", "ratio", "kurtosis"}.
+
+    The fine detail (each pixel minus a Gaussian blur of sigma 2) is split into luma and two chroma axes. Patches of
+    ``patch`` pixels with a mid-tone mean are ranked by their structure (the band between blurs of sigma 2 and 6,
+    where grain has little power and edges and texture have much), and the flattest ``keep`` of them are kept.
+    Medians over them: luma and chroma noise (sRGB units; chroma is the RMS of the two axes), chroma/luma, and the
+    kurtosis of the luma detail (3 for Gaussian noise)."""
+    x = np.asarray(rgb, np.float64)
+    opp = x @ _OPPONENT.T
+    r2, r6 = 6, 18
+    fine = _gaussian_filter(opp, 2.0, r2)
+    fine = fine[r6 - r2: fine.shape[0] - (r6 - r2), r6 - r2: fine.shape[1] - (r6 - r2)]
+    band = fine[..., 0] - _gaussian_filter(opp[..., 0], 6.0, r6)
+    core = opp[r6:-r6, r6:-r6]
+    detail = core - fine
+    mean = x[r6:-r6, r6:-r6].mean(-1)
+    rows = []
+    for y in range(0, core.shape[0] - patch + 1, patch):
+        for xx in range(0, core.shape[1] - patch + 1, patch):
+            s = np.s_[y:y + patch, xx:xx + patch]
+            if not 0.15 < mean[s].mean() < 0.85:
+                continue
+            d = detail[s].reshape(-1, 3)
+            d = d - d.mean(0)
+            sd = d.std(0)
+            kurt = float((d[:, 0] ** 4).mean() / max(d[:, 0].var() ** 2, 1e-30))
+            rows.append((band[s].std(), sd[0], float(np.sqrt((sd[1] ** 2 + sd[2] ** 2) / 2)), kurt))
+    if not rows:
+        raise ValueError("no mid-tone patch to measure grain on")
+    r = np.array(rows)
+    r = r[np.argsort(r[:, 0])][:max(1, int(round(len(r) * keep)))]
+    luma, chroma, kurt = (float(np.median(r[:, i])) for i in (1, 2, 3))
+    return {"luma": luma, "chroma": chroma, "ratio": chroma / max(luma, 1e-12), "kurtosis": kurt}
 
 
 def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 1.0) -> float:

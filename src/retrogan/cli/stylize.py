@@ -9,6 +9,14 @@ from ..defaults import default_look
 from .console import esc, make_console
 
 
+def _knob(name: str, what: str):
+    from ..looks.knobs import KNOBS
+
+    k = KNOBS[name.replace("-", "_")]
+    return typer.Option(None, f"--{name}", min=0.0, max=k.maximum, metavar=f"0..{k.maximum:g}",
+                        help=f"{what}.", rich_help_panel="Film and age")
+
+
 def stylize(
     inputs: List[str] = typer.Argument(..., help="Image or video files (.mp4 .mov .mkv .m4v "
                                                                        ".avi .webm), folders or glob patterns."),
@@ -42,16 +50,41 @@ def stylize(
     ray_address: Optional[str] = typer.Option(None, "--ray-address", metavar="ADDRESS",
                                               help="A running Ray cluster: auto, or ray://HOST:PORT (implies --ray)."),
     workers: int = typer.Option(2, "--workers", min=1, metavar="N", help="Ray: renders at once (one CPU each)."),
+    no_damage: bool = typer.Option(False, "--no-damage", help="No dust, hairs, scratches, cracks or creases.",
+                                   rich_help_panel="Film and age"),
+    no_border: bool = typer.Option(False, "--no-border", help="No print or instant-film border.",
+                                   rich_help_panel="Film and age"),
+    grain: Optional[float] = _knob("grain", "Grain amount"),
+    grain_size: Optional[float] = _knob("grain-size", "Grain size, a fraction of the frame's short side "
+                                                      "(35 mm about 0.0008, 16 mm 0.0012, 8 mm 0.0018)"),
+    grain_colour: Optional[float] = _knob("grain-colour", "Grain colour: 0 black-and-white film, colour film "
+                                                          "about 0.15, 1 digital noise"),
+    grain_roughness: Optional[float] = _knob("grain-roughness", "Grain clumping (0 smooth noise)"),
+    fade: Optional[float] = _knob("fade", "Milky blacks"),
+    vignette: Optional[float] = _knob("vignette", "Vignette"),
+    dust: Optional[float] = _knob("dust", "Dust"),
+    hairs: Optional[float] = _knob("hairs", "Hairs"),
+    scratches: Optional[float] = _knob("scratches", "Scratches"),
+    cracks: Optional[float] = _knob("cracks", "Cracks"),
+    creases: Optional[float] = _knob("creases", "Creases"),
+    light_leak: Optional[float] = _knob("light-leak", "Light leak"),
+    yellowing: Optional[float] = _knob("yellowing", "Yellowed paper"),
 ) -> None:
     """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
-    Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves."""
+    Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves.
+    The film and age options set absolute amounts on a bundled look (`retrogan styles --knobs LOOK` shows its own)."""
 
     from ..errors import StyleError
-    from ..looks.registry import resolve_style
+    from ..looks.knobs import look_with
 
     err = make_console()
+    amounts = dict(grain=grain, grain_size=grain_size, grain_colour=grain_colour, grain_roughness=grain_roughness,
+                   fade=fade, vignette=vignette, dust=dust, hairs=hairs, scratches=scratches, cracks=cracks,
+                   creases=creases, light_leak=light_leak, yellowing=yellowing)
+    knobs = dict(knobs={k: v for k, v in amounts.items() if v is not None}, no_damage=no_damage,
+                 no_border=no_border)
     try:
-        look = resolve_style(style)
+        look = look_with(style, **knobs)
         if device != "cpu":
             from ..device import check_device
 
@@ -69,14 +102,14 @@ def stylize(
             raise typer.Exit(2)
         run_ray(inputs, style or default_look(), address=ray_address, workers=workers, output=output,
                 strength=strength, seed=seed, overwrite=overwrite, recursive=recursive, quality=quality,
-                max_pixels=max_pixels, quiet=quiet, options=options, err=err)
+                max_pixels=max_pixels, quiet=quiet, options=options, err=err, knobs=knobs)
         return
     run_look(inputs, look, output=output, strength=strength, seed=seed, overwrite=overwrite, recursive=recursive,
              quality=quality, max_pixels=max_pixels, quiet=quiet, options=options, err=err)
 
 
 def run_ray(inputs, style: str, *, address, workers, output, strength, seed, overwrite, recursive, quality,
-            max_pixels, quiet, options, err) -> None:
+            max_pixels, quiet, options, err, knobs=None) -> None:
     """The batch on Ray (``retrogan.distributed``): the same plan, names, errors and summary as ``run_look``."""
     from importlib.util import find_spec
 
@@ -92,6 +125,7 @@ def run_ray(inputs, style: str, *, address, workers, output, strength, seed, ove
         report = stylize_files_ray(inputs, style, out=output, strength=strength, seed=seed, overwrite=overwrite,
                                    quality=quality, recursive=recursive, max_pixels=int(max_pixels * 1e6),
                                    video_options=options, settings=RaySettings(address=address, workers=workers),
+                                   knobs=knobs,
                                    on_start=on_start, on_done=on_done)
     summarise(report, output, quiet, err)
 

@@ -173,7 +173,8 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
                 leak = leak * torch.tensor((1.0, 0.42, 0.08)).view(1, 3, 1, 1)
                 lin = 1 - (1 - lin) * (1 - leak.clamp(0, 1))
             x = linear_to_srgb(lin)
-        x = grain(x, p.grain, p.grain_size, p.grain_colour, seed=seed, frame_index=frame_index, frame=sub)
+        x = grain(x, p.grain, p.grain_size, p.grain_colour, seed=seed, frame_index=frame_index,
+                  roughness=p.grain_roughness, frame=sub)
         x = paper_texture(x, p.paper, seed=seed, frame=sub)
         if marks:
             dark, light = rasterise(marks, x, sub)

@@ -285,16 +285,17 @@ def cell_index(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> n
 # -- 3. grain ----------------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=5)  # a clip's 4 texture variants + 1; each up to 64 MB (P = 2048): bounded for servers and batches
-def grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple) -> np.ndarray:
+def grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple,
+                 roughness: float = 0.0) -> np.ndarray:
     """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
     ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
     v = variant % 8
     if v in (1, 2, 3) and len(set(colour)) == 1:  # a mirror image of variant 0 (see grain_texture): no FFT
-        base = grain_levels(seed, 0, height, width, size, colour)
+        base = grain_levels(seed, 0, height, width, size, colour, roughness)
         out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
-    tex = grain_texture.__wrapped__(seed, variant, height, width, size)  # not cached: this lane keeps only the levels
+    tex = grain_texture.__wrapped__(seed, variant, height, width, size, roughness)  # not cached: this lane keeps only the levels
     if not any(colour):
         n = tex[:1].expand(3, -1, -1).numpy()
     else:
@@ -428,7 +429,8 @@ def noise_stages(p: FilmParams, h: int, w: int, seed: int, frame_index: int) -> 
     stages = []
     if p.grain:
         colour = tuple(float(v) for v in np.broadcast_to(np.asarray(p.grain_colour, np.float64), (3,)))
-        levels = grain_levels(int(seed), int(frame_index) % TEXTURE_POOL, h, w, float(p.grain_size), colour)
+        levels = grain_levels(int(seed), int(frame_index) % TEXTURE_POOL, h, w, float(p.grain_size), colour,
+                              float(p.grain_roughness))
         stages.append((levels, grain_table(float(p.grain)), grain_offsets(int(seed), int(frame_index), period),
                        period))
     if p.paper:

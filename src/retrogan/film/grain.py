@@ -6,6 +6,15 @@ white noise in the Fourier domain. Grain size is a fraction of the frame's short
 scales with pixel area, so a 16 MP render downsampled to 1 MP has the grain of a 1 MP render (the radially
 averaged power spectrum in frame-relative frequency is shown in benchmarks/results). A pixel reads the texture at
 its frame position plus an offset drawn from (seed, frame index): tiles agree exactly and every video frame differs.
+
+Film grain is dye clouds, not pixel noise (issue #31):
+- **Shared between the layers.** Each dye layer's field is a shared part plus a per-layer part; ``colour`` is the
+  per-layer share of the variance. Colour negative film measures a chroma-to-luma noise ratio of about 0.2-0.36 on
+  flat patches of real scans (benchmarks/grain.py), which ``FILM_GRAIN_COLOUR`` gives; 1 would be independent red,
+  green and blue speckle (digital noise), 0 black-and-white film.
+- **Clumped.** ``roughness`` > 0 modulates the fine field's amplitude by a smooth log-normal field a few grains wide
+  (clouds gather in groups, so some patches are grainier than others): heavier tails than Gaussian noise, the same
+  variance.
 """
 from __future__ import annotations
 
@@ -18,6 +27,9 @@ from ._util import Frame, frame_of, is_zero, param
 
 REFERENCE_SHORT_SIDE = 1000  # ``amount`` is the grain's standard deviation on a frame of this short side
 TEXTURE_POOL = 4  # video frames cycle through this many textures, each at a fresh random offset
+FILM_GRAIN_COLOUR = 0.15  # per-layer share of colour film's grain variance: chroma/luma 0.24 (benchmarks/grain.py)
+FILM_GRAIN_ROUGHNESS = 0.25  # film grain's clumping: kurtosis 3 e^(4 r^2) = 3.9, real scans 3.0-4.2 (benchmarks/grain.py)
+CLUMP_SCALE = 3.0  # a clump is this many grain sizes wide
 
 
 def _hash(*values) -> int:
@@ -44,13 +56,14 @@ def _filtered_variance(sigma_px: float, period: int = 256) -> float:
 
 
 @lru_cache(maxsize=8)  # up to 64 MB each: enough for a clip's variants, bounded for many photo sizes
-def grain_texture(seed: int, variant: int, height: int, width: int, size: float) -> torch.Tensor:
+def grain_texture(seed: int, variant: int, height: int, width: int, size: float,
+                  roughness: float = 0.0) -> torch.Tensor:
     """(4, P, P) float32 periodic grain fields (one shared, three per-channel) for a frame of height x width; ``size`` is the grain's Gaussian sigma
     as a fraction of the short side. Cached: tiles and frames of one clip reuse it. Variants 1..7 are the mirror
     images and transposes of variant 0 (the same statistics, since the grain filter is isotropic) with the colour
     layers rotated: one FFT serves a whole clip."""
     if variant % 8:
-        base = grain_texture(seed, 0, height, width, size)
+        base = grain_texture(seed, 0, height, width, size, roughness)
         v = variant % 8
         t = torch.cat([base[:1], base[1:].roll(v % 3, 0)])
         t = t.flip(-1) if v & 1 else t
@@ -65,8 +78,16 @@ def grain_texture(seed: int, variant: int, height: int, width: int, size: float)
     scale = (frame.short / REFERENCE_SHORT_SIDE) / _filtered_variance(sigma_ref) ** 0.5
     gen = torch.Generator().manual_seed(_hash("grain", seed, variant))
     noise = torch.randn(4, period, period, generator=gen, dtype=torch.float32)
-    spec = torch.fft.rfft2(noise) * _gaussian_power(period, sigma_px).to(torch.complex64)
-    return (torch.fft.irfft2(spec, s=(period, period)) * scale).contiguous()
+    spec = torch.fft.rfft2(noise)
+    field = torch.fft.irfft2(spec * _gaussian_power(period, sigma_px).to(torch.complex64), s=(period, period)) * scale
+    if roughness > 0:
+        # each layer's clumps come from the next layer's noise, filtered wider and mirrored (independent of both
+        # layers' fine fields, and no second forward FFT); exp(r c - r^2) keeps the variance: E[exp(2 r c)] = e^(2 r^2)
+        wide = _gaussian_power(period, CLUMP_SCALE * sigma_px).to(torch.complex64)
+        clumps = torch.fft.irfft2(spec.roll(1, 0) * wide, s=(period, period)).flip(-1, -2)
+        clumps = clumps / clumps.std(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
+        field = field * torch.exp(roughness * clumps - roughness ** 2)
+    return field.contiguous()
 
 
 def grain_offsets(seed: int, frame_index: int, period: int) -> tuple[int, int]:
@@ -75,11 +96,12 @@ def grain_offsets(seed: int, frame_index: int, period: int) -> tuple[int, int]:
 
 
 def grain_field(x: torch.Tensor, size: float, colour, seed: int, frame_index: int,
-                frame: Frame | None) -> torch.Tensor:
+                frame: Frame | None, roughness: float = 0.0) -> torch.Tensor:
     """(1 or B, 3, h, w) zero-mean grain for x's pixels; colour 0 = the same grain in every channel (B&W film),
-    1 = independent per channel (the three dye layers of colour film)."""
+    1 = independent per channel (digital noise; colour film is about ``FILM_GRAIN_COLOUR``)."""
     f = frame_of(x, frame)
-    tex = grain_texture(int(seed), int(frame_index) % TEXTURE_POOL, f.height, f.width, float(size))
+    tex = grain_texture(int(seed), int(frame_index) % TEXTURE_POOL, f.height, f.width, float(size),
+                        float(roughness))
     period = tex.shape[-1]
     oy, ox = grain_offsets(int(seed), int(frame_index), period)
     h, w = x.shape[-2:]
@@ -114,10 +136,11 @@ def density_weight(x: torch.Tensor) -> torch.Tensor:
 
 
 def grain(x: torch.Tensor, amount=0.0, size: float = 0.0008, colour=0.0, seed: int = 0, frame_index: int = 0,
-          frame: Frame | None = None) -> torch.Tensor:
+          frame: Frame | None = None, roughness: float = 0.0) -> torch.Tensor:
     """Add film grain (identity: amount 0). amount: standard deviation in sRGB units on a 1000-px-high frame at
-    mid-grey; size: grain sigma as a fraction of the short side (0.0008 = 1.7 px at 4K)."""
+    mid-grey; size: grain sigma as a fraction of the short side (0.0008 = 1.7 px at 4K); colour: the per-layer
+    share; roughness: clumping (module docstring)."""
     if is_zero(amount):
         return x
-    n = grain_field(x, size, colour, seed, frame_index, frame)
+    n = grain_field(x, size, colour, seed, frame_index, frame, roughness)
     return (x + param(amount, x) * density_weight(x) * n).clamp(0.0, 1.0)

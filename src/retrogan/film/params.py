@@ -47,7 +47,8 @@ class FilmParams:
     # --- grain ---
     grain: float = 0.0
     grain_size: float = 0.0008
-    grain_colour: float = 0.0
+    grain_colour: float = 0.0         # per-layer share of the grain (0: B&W film; colour film about 0.15; 1: digital)
+    grain_roughness: float = 0.25     # clumping of the dye clouds (0: Gaussian noise; film.grain)
     # --- age and damage ---
     dust: float = 0.0
     hairs: float = 0.0
@@ -94,8 +95,8 @@ class FilmParams:
 
 
 # Sizes and shapes: not scaled by strength (a half-strength look has weaker, not smaller, grain)
-SHAPE_FIELDS = {"stock", "emulsion", "toner", "halation_radius", "bloom_radius", "grain_size", "leak_angle",
-                "light_dust", "border", "tint_colour"}
+SHAPE_FIELDS = {"stock", "emulsion", "toner", "halation_radius", "bloom_radius", "grain_size", "grain_roughness",
+                "leak_angle", "light_dust", "border", "tint_colour"}
 SPATIAL_AMOUNTS = ("halation", "bloom", "softness", "chromatic_aberration", "vignette", "edge_burn", "light_leak",
                    "grain", "dust", "hairs", "scratches", "cracks", "creases", "paper")
 

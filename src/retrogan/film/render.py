@@ -84,7 +84,8 @@ def render(x: torch.Tensor, p: FilmParams, *, strength: float = 1.0, seed: int =
     p = p.scaled(strength)
     x = apply_colour(x, p)
     x = apply_optics(x, p, seed, frame)
-    x = grain(x, p.grain, p.grain_size, p.grain_colour, seed=seed, frame_index=frame_index, frame=frame)
+    x = grain(x, p.grain, p.grain_size, p.grain_colour, seed=seed, frame_index=frame_index,
+              roughness=p.grain_roughness, frame=frame)
     x = paper_texture(x, p.paper, seed=seed, frame=frame)
     x = damage(x, p.dust, p.hairs, p.scratches, p.cracks, p.creases, p.light_dust, seed=seed,
                frame_index=frame_index, frame=frame)

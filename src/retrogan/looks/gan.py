@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ..cancel import checkpoint
 from ..errors import StyleError
+from ..film.grain import FILM_GRAIN_COLOUR, FILM_GRAIN_ROUGHNESS
 from ..imaging.photo import Photo, from_float, to_float
 from .base import check_strength
 
@@ -92,7 +93,8 @@ class GanLook:
         vig, grn = float(th.vignette[0]) * strength, float(th.grain[0]) * strength
         if vig < 1e-3 and grn < 2e-4:
             return np.ascontiguousarray(out)
-        film = FilmParams(vignette=vig, grain=grn, grain_size=self.model.config.grain_size, grain_colour=0.5)
+        film = FilmParams(vignette=vig, grain=grn, grain_size=self.model.config.grain_size,
+                          grain_colour=_grain_colour(th), grain_roughness=FILM_GRAIN_ROUGHNESS)
         return render_array(np.ascontiguousarray(out), film, seed=seed, frame_index=frame_index)
 
     def _render_float(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int) -> np.ndarray:
@@ -117,8 +119,8 @@ class GanLook:
             adj = sample_local(local, strip, frame)
             strip = (strip * (1 + adj[:, :3]) + adj[:, 3:]).clamp(0, 1)
             strip = vignette(strip, vig, frame=frame)
-            strip = grain(strip, grn, self.model.config.grain_size, 0.5, seed=seed, frame_index=frame_index,
-                          frame=frame)
+            strip = grain(strip, grn, self.model.config.grain_size, _grain_colour(th), seed=seed,
+                          frame_index=frame_index, frame=frame, roughness=FILM_GRAIN_ROUGHNESS)
             out[y0:y0 + rows] = from_float(strip[0].permute(1, 2, 0).numpy(), 16 if out.dtype == np.uint16 else 8)
         return out
 
@@ -138,6 +140,11 @@ class GanLook:
 
 
 _MOVED: dict[tuple[int, str], torch.nn.Module] = {}
+
+
+def _grain_colour(theta) -> float:
+    """The grain's per-layer share: none for a monochrome look (structured models say so), else colour film's."""
+    return FILM_GRAIN_COLOUR if theta.grain_colour is None else float(theta.grain_colour[0])
 
 
 def _model_on(model: torch.nn.Module, device: str) -> torch.nn.Module:

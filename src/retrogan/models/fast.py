@@ -15,7 +15,7 @@ from torch import nn
 
 from ..film import lut as L
 from ..film._util import Frame, frame_of
-from ..film.grain import grain
+from ..film.grain import FILM_GRAIN_COLOUR, FILM_GRAIN_ROUGHNESS, grain
 from ..film.optics import vignette
 from .blocks import FiLM, StyleModConv2d, check_fields
 from .colour import StructuredColour, keep_brightness
@@ -141,7 +141,7 @@ class FastGenerator(nn.Module):
         mono = self.colour.mono_amount(label)
         local = keep_brightness(local.unflatten(1, (2, 3)), mono, dim=2).flatten(1, 2)  # gains, then offsets
         return RenderParams(self.colour_lut(residual, label), local, film[:, 0] * 0.5, film[:, 1] * 0.05,
-                            grain_colour=0.5 * (1 - mono), residual=residual)
+                            grain_colour=FILM_GRAIN_COLOUR * (1 - mono), residual=residual)
 
     # --- render ---
     def render(self, x: torch.Tensor, theta: RenderParams, strength=1.0, seed: int = 0,
@@ -156,8 +156,9 @@ class FastGenerator(nn.Module):
         local = sample_local(theta.local, x, frame) * sb
         y = y * (1 + local[:, :3]) + local[:, 3:]
         y = vignette(y.clamp(0, 1), theta.vignette * s, frame=frame)
-        colour = 0.5 if theta.grain_colour is None else theta.grain_colour
-        return grain(y, theta.grain * s, self.config.grain_size, colour, seed=seed, frame=frame)
+        colour = FILM_GRAIN_COLOUR if theta.grain_colour is None else theta.grain_colour
+        return grain(y, theta.grain * s, self.config.grain_size, colour, seed=seed, frame=frame,
+                     roughness=FILM_GRAIN_ROUGHNESS)
 
     def forward(self, x: torch.Tensor, label: torch.Tensor, strength=1.0, seed: int = 0,
                 thumb: torch.Tensor | None = None, frame: Frame | None = None) -> torch.Tensor:

@@ -15,9 +15,6 @@ if TYPE_CHECKING:
     from .app import Server
 
 
-def _knobs(grain, fade, vignette, dust, scratches, light_leak, yellowing) -> dict:
-    return {"grain": grain, "fade": fade, "vignette": vignette, "dust": dust, "scratches": scratches,
-            "light_leak": light_leak, "yellowing": yellowing}
 
 
 async def _read(upload: UploadFile, server: "Server") -> bytes:
@@ -76,14 +73,22 @@ def router(server: "Server") -> APIRouter:
     @api.post("/stylize")
     async def stylize(request: Request, file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
                       seed: int = Form(0), preview: bool = Form(False),
-                      grain: Optional[float] = Form(None), fade: Optional[float] = Form(None),
-                      vignette: Optional[float] = Form(None), dust: Optional[float] = Form(None),
-                      scratches: Optional[float] = Form(None), light_leak: Optional[float] = Form(None),
-                      yellowing: Optional[float] = Form(None)) -> Response:
+                      grain: Optional[float] = Form(None), grain_size: Optional[float] = Form(None),
+                      grain_colour: Optional[float] = Form(None), grain_roughness: Optional[float] = Form(None),
+                      fade: Optional[float] = Form(None), vignette: Optional[float] = Form(None),
+                      dust: Optional[float] = Form(None), hairs: Optional[float] = Form(None),
+                      scratches: Optional[float] = Form(None), cracks: Optional[float] = Form(None),
+                      creases: Optional[float] = Form(None), light_leak: Optional[float] = Form(None),
+                      yellowing: Optional[float] = Form(None), border: Optional[float] = Form(None),
+                      no_damage: bool = Form(False), no_border: bool = Form(False)) -> Response:
         """One photo in, the photo in the look out: full resolution in the input's format (16-bit PNG/TIFF stay
-        16-bit; EXIF kept), or a small JPEG with ``preview=true``."""
+        16-bit; EXIF kept), or a small JPEG with ``preview=true``. Knobs (bundled looks only): absolute amounts
+        (``GET /api/looks`` lists each look's own); ``no_damage`` / ``no_border`` turn those off on any look."""
         data = await _read(file, server)
-        req = LookRequest(look, strength, seed, _knobs(grain, fade, vignette, dust, scratches, light_leak, yellowing))
+        values = dict(grain=grain, grain_size=grain_size, grain_colour=grain_colour, grain_roughness=grain_roughness,
+                      fade=fade, vignette=vignette, dust=dust, hairs=hairs, scratches=scratches, cracks=cracks,
+                      creases=creases, light_leak=light_leak, yellowing=yellowing, border=border)
+        req = LookRequest(look, strength, seed, values, no_damage=no_damage, no_border=no_border)
         fut = server.gate.submit(stylize_upload, data, file.filename, req, server.looks, server.limits, preview)
         return await _answer(fut, server, request)
 

@@ -35,6 +35,8 @@ class LookRequest:
     strength: float = 1.0
     seed: int = 0
     knobs: dict = field(default_factory=dict)
+    no_damage: bool = False  # every kind of damage off (looks.knobs.look_with)
+    no_border: bool = False
 
 
 @dataclass
@@ -81,7 +83,7 @@ class LookBook:
             self.reserved.discard(name)
 
     def resolve(self, req: LookRequest):
-        from ..looks.knobs import adjusted
+        from ..looks.knobs import look_with
         from ..looks.registry import STYLES, default_style_name
 
         if not 0.0 <= req.strength <= 1.0:
@@ -96,7 +98,7 @@ class LookBook:
                 return resolve_style(str(self.trained[name]))
             if name not in STYLES:
                 raise WebError(f"unknown look {name!r}; GET /api/looks lists them", 422)
-            return adjusted(name, req.knobs)
+            return look_with(name, req.knobs, no_damage=req.no_damage, no_border=req.no_border)
         except StyleError as e:
             raise WebError(str(e), 422) from None
 

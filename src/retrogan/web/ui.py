@@ -272,8 +272,9 @@ def build_ui(server: "Server"):
                     strength = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength (0 = unchanged)",
                                          elem_id="strength")
                     with gr.Accordion("Film and age", open=False):
-                        knobs = [gr.Slider(0, k.maximum, value=own[k.name] if own else 0, step=k.maximum / 100,
-                                           label=k.label, interactive=own is not None, elem_id=f"knob-{k.name}")
+                        knobs = [gr.Slider(0, k.maximum, value=own[k.name] if own else 0,
+                                           step=k.step or k.maximum / 100, label=k.label,
+                                           interactive=own is not None, elem_id=f"knob-{k.name}")
                                  for k in KNOBS.values()]
                     seed = gr.Number(0, precision=0, label="Seed (grain, dust)", elem_id="seed")
                     go = gr.Button("Render full resolution", variant="primary", elem_id="render")
