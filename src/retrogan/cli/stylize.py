@@ -69,6 +69,10 @@ def stylize(
     creases: Optional[float] = _knob("creases", "Creases"),
     light_leak: Optional[float] = _knob("light-leak", "Light leak"),
     yellowing: Optional[float] = _knob("yellowing", "Yellowed paper"),
+    weave: Optional[float] = _knob("weave", "Video: gate weave"),
+    flicker: Optional[float] = _knob("flicker", "Video: exposure flicker"),
+    breath: Optional[float] = _knob("breath", "Video: film breath (the dye layers' density wandering)"),
+    cadence: Optional[float] = _knob("cadence", "Video: a film camera's frame rate, frames held to it (0: off)"),
 ) -> None:
     """Apply a retro look to images and videos. A batch goes on past bad files and exits 1 if any failed.
     Videos keep their audio and subtitle streams; the look holds steady within each shot and the grain moves.
@@ -80,7 +84,8 @@ def stylize(
     err = make_console()
     amounts = dict(grain=grain, grain_size=grain_size, grain_colour=grain_colour, grain_roughness=grain_roughness,
                    fade=fade, vignette=vignette, dust=dust, hairs=hairs, scratches=scratches, cracks=cracks,
-                   creases=creases, light_leak=light_leak, yellowing=yellowing)
+                   creases=creases, light_leak=light_leak, yellowing=yellowing, weave=weave, flicker=flicker,
+                   breath=breath, cadence=cadence)
     knobs = dict(knobs={k: v for k, v in amounts.items() if v is not None}, no_damage=no_damage,
                  no_border=no_border)
     try:

@@ -295,7 +295,8 @@ def grain_levels(seed: int, variant: int, height: int, width: int, size: float, 
         out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
-    tex = grain_texture.__wrapped__(seed, variant, height, width, size, roughness)  # not cached: this lane keeps only the levels
+    # not cached: this lane keeps only the levels
+    tex = grain_texture.__wrapped__(seed, variant, height, width, size, roughness)
     if not any(colour):
         n = tex[:1].expand(3, -1, -1).numpy()
     else:

@@ -28,7 +28,7 @@ from ._util import Frame, frame_of, is_zero, param
 REFERENCE_SHORT_SIDE = 1000  # ``amount`` is the grain's standard deviation on a frame of this short side
 TEXTURE_POOL = 4  # video frames cycle through this many textures, each at a fresh random offset
 FILM_GRAIN_COLOUR = 0.15  # per-layer share of colour film's grain variance: chroma/luma 0.24 (benchmarks/grain.py)
-FILM_GRAIN_ROUGHNESS = 0.25  # film grain's clumping: kurtosis 3 e^(4 r^2) = 3.9, real scans 3.0-4.2 (benchmarks/grain.py)
+FILM_GRAIN_ROUGHNESS = 0.25  # clumping: kurtosis 3 e^(4 r^2) = 3.9; real scans 3.0-4.5 (benchmarks/grain.py)
 CLUMP_SCALE = 3.0  # a clump is this many grain sizes wide
 
 

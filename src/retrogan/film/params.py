@@ -58,6 +58,11 @@ class FilmParams:
     light_dust: bool = False
     paper: float = 0.0
     border: str | None = None
+    # --- motion: video only (film.motion); a still gets none of it ---
+    weave: float = 0.0            # gate weave, 0..1
+    flicker: float = 0.0          # exposure flicker, 0..1
+    breath: float = 0.0           # the dye layers' density wandering, 0..1
+    cadence: float = 0.0          # a film camera's frame rate (e.g. 18): frames held to it; 0 = every frame
 
     def scaled(self, strength: float) -> "FilmParams":
         """Blend every effect toward its identity value: strength 0 is exactly the identity, 1 is the look."""
@@ -96,7 +101,7 @@ class FilmParams:
 
 # Sizes and shapes: not scaled by strength (a half-strength look has weaker, not smaller, grain)
 SHAPE_FIELDS = {"stock", "emulsion", "toner", "halation_radius", "bloom_radius", "grain_size", "grain_roughness",
-                "leak_angle", "light_dust", "border", "tint_colour"}
+                "leak_angle", "light_dust", "border", "tint_colour", "cadence"}
 SPATIAL_AMOUNTS = ("halation", "bloom", "softness", "chromatic_aberration", "vignette", "edge_burn", "light_leak",
                    "grain", "dust", "hairs", "scratches", "cracks", "creases", "paper")
 

@@ -1,10 +1,11 @@
 """Film and age knobs on top of a bundled look: grain (amount, size, colour, roughness), fade, vignette, each kind
-of damage (dust, hairs, scratches, cracks, creases), light leak, yellowing and the border.
+of damage (dust, hairs, scratches, cracks, creases), light leak, yellowing, the border, and on video the film's
+motion (gate weave, flicker, breath, cadence).
 
-A knob is an absolute amount of one film-renderer parameter (the border: 0 off, 1 on). ``knob_values(name)`` gives the look's own amounts (what
-a UI shows before the user moves anything); ``adjusted(name, knobs)`` returns the look with some of them replaced.
-Era presets change their own parameters; a bundled film stock becomes a film look whose colour is that stock, so the
-knobs add grain or dust to it. Learned (GAN) looks and user LUT files have no knobs.
+A knob is an absolute amount of one film-renderer parameter (the border: 0 off, 1 on). ``knob_values(name)`` gives
+the look's own amounts (what a UI shows before the user moves anything); ``adjusted(name, knobs)`` returns the look
+with some of them replaced. Era presets change their own parameters; a bundled film stock becomes a film look whose
+colour is that stock, so the knobs add grain or dust to it. Learned (GAN) looks and user LUT files have no knobs.
 """
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     Knob("light_leak", "light_leak", 0.6, "Light leak"),
     Knob("yellowing", "yellowing", 0.8, "Yellowed paper"),
     Knob("border", "border", 1.0, "Border (0 off, 1 on)", 1.0),
+    Knob("weave", "weave", 1.0, "Gate weave (video)"),
+    Knob("flicker", "flicker", 1.0, "Exposure flicker (video)"),
+    Knob("breath", "breath", 1.0, "Film breath: colour wandering (video)"),
+    Knob("cadence", "cadence", 30.0, "Camera frame rate, e.g. 18 (video; 0 every frame)", 1.0),
 ]}
 DAMAGE = ("dust", "hairs", "scratches", "cracks", "creases")  # what --no-damage turns off
 DEFAULT_BORDER = "print"  # the border that ``border=1`` gives a look that has none
@@ -104,9 +109,9 @@ def adjusted(name: str, knobs: dict[str, float | None]) -> Look:
 
 def look_with(style: str | None, knobs: dict[str, float | None] | None = None, *, no_damage: bool = False,
               no_border: bool = False) -> Look:
-    """The look a command line or an API call asks for: ``style`` (None: the default look) with knob amounts, and
-    every kind of damage or the border turned off (except an amount also given). Turning off what a look does not have (a learned look, a
-    LUT file) changes nothing; setting an amount on such a look is an error."""
+    """The look a command line or an API call asks for: ``style`` (None: the default look) with knob amounts, and every
+    kind of damage or the border turned off (except an amount also given). Turning off what a look does not have
+    (a learned look, a LUT file) changes nothing; setting an amount on such a look is an error."""
     knobs = {k: v for k, v in (knobs or {}).items() if v is not None}
     name = style or default_style_name()
     has_knobs = name in STYLES and knob_values(name) is not None

@@ -6,6 +6,8 @@
   is an exponential moving average of the predictions (no jumps in tone or colour from frame to frame), and a shot
   cut starts afresh from the new shot's first frame.
 - Fixed colour looks (.cube, HaldCLUT, bundled stocks) are one LUT for the whole clip.
+- Film looks move like film (``film.motion``): exposure flicker and breath before the look, gate weave after it,
+  and a camera's cadence by holding frames (a held frame is not rendered again).
 """
 from __future__ import annotations
 
@@ -26,23 +28,40 @@ def smooth(previous, current, alpha: float):
 
 
 class FrameRenderer:
-    def __init__(self, look, *, strength: float = 1.0, seed: int = 0, smoothing: float = 0.15):
-        self.look, self.strength, self.seed, self.alpha = look, strength, seed, smoothing
+    def __init__(self, look, *, strength: float = 1.0, seed: int = 0, smoothing: float = 0.15, fps: float = 24.0):
+        from ..film.motion import Cadence
+
+        self.look, self.strength, self.seed, self.alpha, self.fps = look, strength, seed, smoothing, fps
         self.theta = None
         self.adaptive = hasattr(look, "theta") and getattr(look, "arch", "fast") == "fast"
+        params = getattr(look, "params", None)
+        self.cadence = Cadence(params.cadence if params is not None else 0.0, fps)
+        self.last: np.ndarray | None = None
 
     def render(self, rgb: np.ndarray, frame_index: int, new_shot: bool) -> np.ndarray:
         """(H, W, 3) uint8 frame -> the look (same size)."""
         if self.strength == 0.0:
             return rgb
+        if self.last is not None and not new_shot and self.cadence.held(frame_index):
+            return self.last  # the camera did not catch this frame: the previous one is shown again
+        self.last = out = self._render(rgb, frame_index, new_shot)
+        return out
+
+    def _render(self, rgb: np.ndarray, frame_index: int, new_shot: bool) -> np.ndarray:
         if self.adaptive:
             th = self.look.theta(rgb)
             self.theta = smooth(None if new_shot else self.theta, th, self.alpha)
             return self.look.render_theta(rgb, self.theta, self.strength, self.seed, frame_index)
         params = getattr(self.look, "params", None)
-        if params is not None:  # a film look: same parameters, this frame's grain and marks
+        if params is not None:  # a film look: same parameters, this frame's grain, marks and motion
+            from ..film import motion
             from ..film.fast import render_array
 
-            return render_array(rgb, replace(params, border=None), strength=self.strength, seed=self.seed,
-                                frame_index=frame_index)
+            p = params.scaled(self.strength)
+            move = motion.frame_motion(p.weave, p.flicker, p.breath, seed=self.seed, frame_index=frame_index,
+                                       fps=self.fps, height=rgb.shape[0], width=rgb.shape[1])
+            if move.gains != (1.0, 1.0, 1.0):
+                rgb = motion.expose(rgb, move.gains)
+            out = render_array(rgb, replace(p, border=None), seed=self.seed, frame_index=frame_index)
+            return motion.shift(out, move.dy, move.dx) if (move.dy or move.dx) else out
         return self.look.apply(Photo(rgb=rgb), strength=self.strength, seed=self.seed).rgb

@@ -154,8 +154,9 @@ def stylize_video(src: str | Path, dst: str | Path, look, *, strength: float = 1
     start = time.perf_counter()
     try:
         ov, copies = _streams(inp, out, video, options, report, _rotation(src))
+        fps = float(video.average_rate or video.guessed_rate or 24)
         _run(inp, out, video, ov, copies, FrameRenderer(look, strength=strength, seed=seed,
-                                                        smoothing=options.smoothing),
+                                                        smoothing=options.smoothing, fps=fps),
              ShotDetector(threshold=options.shot_threshold), report, total, on_progress, options)
         out.close()
         inp.close()

@@ -3,9 +3,10 @@ Uploads only: no request names a path on the server."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from .service import (LookRequest, WebError, look_thumbnail, safe_stem, stylize_upload, stylize_video_file,
@@ -15,6 +16,31 @@ if TYPE_CHECKING:
     from .app import Server
 
 
+
+
+@dataclass(frozen=True)
+class LookKnobs:
+    amounts: dict
+    no_damage: bool
+    no_border: bool
+
+
+def look_knobs(grain: Optional[float] = Form(None), grain_size: Optional[float] = Form(None),
+               grain_colour: Optional[float] = Form(None), grain_roughness: Optional[float] = Form(None),
+               fade: Optional[float] = Form(None), vignette: Optional[float] = Form(None),
+               dust: Optional[float] = Form(None), hairs: Optional[float] = Form(None),
+               scratches: Optional[float] = Form(None), cracks: Optional[float] = Form(None),
+               creases: Optional[float] = Form(None), light_leak: Optional[float] = Form(None),
+               yellowing: Optional[float] = Form(None), border: Optional[float] = Form(None),
+               weave: Optional[float] = Form(None), flicker: Optional[float] = Form(None),
+               breath: Optional[float] = Form(None), cadence: Optional[float] = Form(None),
+               no_damage: bool = Form(False), no_border: bool = Form(False)) -> LookKnobs:
+    """The film and age knobs of a form (``looks.knobs.KNOBS``; the motion ones act on video only)."""
+    amounts = dict(grain=grain, grain_size=grain_size, grain_colour=grain_colour, grain_roughness=grain_roughness,
+                   fade=fade, vignette=vignette, dust=dust, hairs=hairs, scratches=scratches, cracks=cracks,
+                   creases=creases, light_leak=light_leak, yellowing=yellowing, border=border, weave=weave,
+                   flicker=flicker, breath=breath, cadence=cadence)
+    return LookKnobs(amounts, no_damage, no_border)
 
 
 async def _read(upload: UploadFile, server: "Server") -> bytes:
@@ -71,24 +97,14 @@ def router(server: "Server") -> APIRouter:
                         headers={"Cache-Control": "max-age=86400"})
 
     @api.post("/stylize")
-    async def stylize(request: Request, file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
-                      seed: int = Form(0), preview: bool = Form(False),
-                      grain: Optional[float] = Form(None), grain_size: Optional[float] = Form(None),
-                      grain_colour: Optional[float] = Form(None), grain_roughness: Optional[float] = Form(None),
-                      fade: Optional[float] = Form(None), vignette: Optional[float] = Form(None),
-                      dust: Optional[float] = Form(None), hairs: Optional[float] = Form(None),
-                      scratches: Optional[float] = Form(None), cracks: Optional[float] = Form(None),
-                      creases: Optional[float] = Form(None), light_leak: Optional[float] = Form(None),
-                      yellowing: Optional[float] = Form(None), border: Optional[float] = Form(None),
-                      no_damage: bool = Form(False), no_border: bool = Form(False)) -> Response:
+    async def stylize(request: Request, file: UploadFile = File(...), look: Optional[str] = Form(None),
+                      strength: float = Form(1.0), seed: int = Form(0), preview: bool = Form(False),
+                      knobs: LookKnobs = Depends(look_knobs)) -> Response:
         """One photo in, the photo in the look out: full resolution in the input's format (16-bit PNG/TIFF stay
         16-bit; EXIF kept), or a small JPEG with ``preview=true``. Knobs (bundled looks only): absolute amounts
         (``GET /api/looks`` lists each look's own); ``no_damage`` / ``no_border`` turn those off on any look."""
         data = await _read(file, server)
-        values = dict(grain=grain, grain_size=grain_size, grain_colour=grain_colour, grain_roughness=grain_roughness,
-                      fade=fade, vignette=vignette, dust=dust, hairs=hairs, scratches=scratches, cracks=cracks,
-                      creases=creases, light_leak=light_leak, yellowing=yellowing, border=border)
-        req = LookRequest(look, strength, seed, values, no_damage=no_damage, no_border=no_border)
+        req = LookRequest(look, strength, seed, knobs.amounts, no_damage=knobs.no_damage, no_border=knobs.no_border)
         fut = server.gate.submit(stylize_upload, data, file.filename, req, server.looks, server.limits, preview)
         return await _answer(fut, server, request)
 
@@ -115,15 +131,16 @@ def router(server: "Server") -> APIRouter:
 
     @api.post("/jobs/video", status_code=202)
     async def video(file: UploadFile = File(...), look: Optional[str] = Form(None), strength: float = Form(1.0),
-                    seed: int = Form(0)) -> dict:
-        """Start rendering a video (audio and subtitles kept); poll ``GET /api/jobs/{id}``."""
+                    seed: int = Form(0), knobs: LookKnobs = Depends(look_knobs)) -> dict:
+        """Start rendering a video (audio and subtitles kept); poll ``GET /api/jobs/{id}``. Knobs as for
+        ``/api/stylize``, the film's motion (weave, flicker, breath, cadence) included."""
         from ..video import VIDEO_SUFFIXES
 
         data = await _read(file, server)
         stem, suffix = safe_stem(file.filename), "." + (file.filename or "").rsplit(".", 1)[-1].lower()
         if suffix not in VIDEO_SUFFIXES:
             raise WebError(f"{stem}: not a video name (use {', '.join(sorted(VIDEO_SUFFIXES))})", 400)
-        req = LookRequest(look, strength, seed)
+        req = LookRequest(look, strength, seed, knobs.amounts, no_damage=knobs.no_damage, no_border=knobs.no_border)
         server.looks.resolve(req)  # an unknown look is refused before the upload is stored
 
         def setup(folder):

@@ -1,0 +1,57 @@
+"""Film motion on video (issue #31): gate weave, exposure flicker, breath and a camera's cadence; seeded, bounded,
+and none of it on a still."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from retrogan.film import fast, motion
+from retrogan.film.presets import PRESETS
+from retrogan.looks.knobs import look_with
+from retrogan.video.frames import FrameRenderer
+
+
+def test_motion_is_seeded_bounded_and_off_by_default():
+    kw = dict(seed=3, fps=24.0, height=1080, width=1920)
+    moves = [motion.frame_motion(1.0, 1.0, 1.0, frame_index=i, **kw) for i in range(96)]
+    assert moves == [motion.frame_motion(1.0, 1.0, 1.0, frame_index=i, **kw) for i in range(96)]
+    reach = motion.WEAVE_MAX * 1080
+    assert max(abs(m.dy) for m in moves) <= reach and max(abs(m.dx) for m in moves) <= reach / 2 + 1
+    assert len({(m.dy, m.dx) for m in moves}) > 5  # it moves
+    gains = np.array([m.gains for m in moves])
+    assert np.abs(gains - 1).max() <= motion.FLICKER_MAX + motion.BREATH_MAX + 0.01
+    assert gains.std(0).min() > 0.005 and not np.allclose(gains[:, 0], gains[:, 2])  # breath: per layer
+    assert motion.frame_motion(0, 0, 0, frame_index=5, **kw).still
+
+
+def test_cadence_holds_frames_to_the_camera_rate():
+    c = motion.Cadence(18.0, 24.0)
+    held = [c.held(i) for i in range(48)]
+    assert sum(not h for h in held) == 36  # 18 new frames a second
+    assert not any(motion.Cadence(0.0, 24.0).held(i) for i in range(48))
+    assert not any(motion.Cadence(30.0, 24.0).held(i) for i in range(48))
+
+
+def test_shift_repeats_the_edges_and_expose_is_identity_at_gain_one():
+    a = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
+    s = motion.shift(a, 2, -1)
+    assert np.array_equal(s[2:, :5], a[:3, 1:]) and np.array_equal(s[0], s[2]) and np.array_equal(s[:, 5], s[:, 4])
+    assert np.array_equal(motion.shift(a, 0, 0), a)
+    assert np.array_equal(motion.expose(a, (1.0, 1.0, 1.0)), a)
+    assert (motion.expose(a, (1.1, 1.1, 1.1)).astype(int) >= a).all()
+
+
+def test_a_film_look_moves_on_video_and_not_on_a_still(photo_rgb):
+    look = look_with("super8-1970s")  # weave, flicker, breath, 18 fps cadence
+    r = FrameRenderer(look, seed=1, fps=24.0)
+    frames = [r.render(photo_rgb, i, new_shot=i == 0) for i in range(8)]
+    held = [i for i in range(1, 8) if frames[i] is frames[i - 1]]
+    assert held == [i for i in range(1, 8) if motion.Cadence(18.0, 24.0).held(i)] and held
+    still = look_with("super8-1970s", {"weave": 0, "flicker": 0, "breath": 0, "cadence": 0})
+    plain = [FrameRenderer(still, seed=1, fps=24.0).render(photo_rgb, i, new_shot=True) for i in range(8)]
+    changed = [i for i in range(8) if i not in held and np.abs(frames[i].astype(int) - plain[i]).mean() > 0.5]
+    assert len(changed) >= 3, changed  # flicker and breath changed the new frames
+    p = PRESETS["super8-1970s"].params
+    assert np.array_equal(fast.render_array(photo_rgb, p, seed=1),  # a still has no motion
+                          fast.render_array(photo_rgb, replace(p, weave=0, flicker=0, breath=0, cadence=0), seed=1))
