@@ -237,7 +237,7 @@ def test_synth_pairs_of_a_bordered_preset_train(tmp_path, photo_rgb):
     src.mkdir()
     for i in range(2):
         Image.fromarray(np.roll(photo_rgb, 17 * i, axis=1)).save(src / f"p{i}.png")
-    r = cli("synth", src, "--style", "faded-print-1970s", "-o", tmp_path / "pairs")
+    r = cli("synth", src, "--style", "silver-gelatin-1930s", "-o", tmp_path / "pairs")
     assert r.returncode == 0 and "border is left out" in r.stderr, r.stderr
     for name in ("p0_v00.png", "p1_v00.png"):
         assert Image.open(tmp_path / "pairs" / "targets" / name).size == Image.open(src / "p0.png").size

@@ -69,3 +69,32 @@ def test_every_knob_has_a_cli_option_and_the_cli_matches_the_api(tmp_path, photo
     assert np.array_equal(np.asarray(Image.open(out).convert("RGB")), want)
     r = cli("stylize", str(src), "-s", "kodachrome-200", "--dust", "0.5", "-o", str(tmp_path / "x.png"))
     assert r.returncode == 2 and "no film/age knobs" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_variants_light_standard_strong(photo_rgb):
+    light, standard, strong = (look_with("faded-print-1970s", {"variant": v}) for v in (0, 1, 2))
+    assert standard.params == PRESETS["faded-print-1970s"].params
+    for field in ("dust", "creases", "grain"):
+        assert getattr(light.params, field) < getattr(standard.params, field) < getattr(strong.params, field)
+    assert light.params.saturation > standard.params.saturation > strong.params.saturation  # more faded
+    assert look_with("faded-print-1970s", {"variant": 2, "dust": 0.0}).params.dust == 0  # an amount wins
+    from retrogan.metrics import delta_e_images
+
+    d = [delta_e_images(stylize(photo_rgb, "faded-print-1970s", knobs={"variant": v}, no_damage=True,
+                                no_border=True, seed=1) / 255.0, photo_rgb / 255.0) for v in (0, 1, 2)]
+    assert d[0] < d[1] < d[2], d
+    r = cli("stylize", "--variant", "worn", "x.jpg")
+    assert r.returncode == 2 and "light, standard, strong" in r.stderr
+
+
+def test_the_default_look_reads_as_retro(photo_rgb):
+    """The default look is a faded print: milky blacks (the old default, a learned film stock, crushed them: L* of
+    the darkest 5% 1.9 against the photo's 4.6) and a cast toward magenta-red."""
+    from retrogan.metrics import srgb_to_lab
+
+    out = stylize(photo_rgb, no_damage=True, seed=1) / 255.0
+    assert out.shape[:2] == photo_rgb.shape[:2]  # no border by default: the size is kept
+    lab, src = srgb_to_lab(out), srgb_to_lab(photo_rgb / 255.0)
+    darkest = lambda l: l[l < np.percentile(l, 5)].mean()
+    assert darkest(lab[..., 0]) > darkest(src[..., 0]) + 10  # milky blacks
+    assert lab[..., 1].mean() > src[..., 1].mean() + 3  # toward magenta-red

@@ -108,9 +108,9 @@ def test_knob_values_round_trip():
         look = adjusted(name, own)  # the look's own amounts give the look back
         if hasattr(look, "params") and hasattr(adjusted(name, {}), "params"):
             assert look.params == adjusted(name, {}).params
-    # a coloured fade keeps its balance: (0.10, 0.06, 0.05) has mean 0.07; asking 0.08 scales it by 8/7
+    # a coloured fade keeps its balance: (0.18, 0.10, 0.12) has mean 0.1333; asking 0.08 scales it by 0.6
     assert adjusted("faded-print-1970s", {"fade": 0.08}).params.fade_black == pytest.approx(
-        tuple(v * 0.08 / 0.07 for v in (0.10, 0.06, 0.05)))
+        tuple(v * 0.08 / (0.4 / 3) for v in (0.18, 0.10, 0.12)))
 
 
 def test_bad_uploads_are_named_and_the_server_goes_on(client, photo_rgb):

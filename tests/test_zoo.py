@@ -46,6 +46,8 @@ def test_weights_are_safetensors_not_pickles_and_fit_the_budget():
 
 @pytest.mark.skipif(not (ZOO / "zoo.json").exists(), reason="no trained zoo in this checkout")
 def test_zoo_is_registered_with_cards_and_the_signature_is_a_gan_look():
+    from retrogan.looks.registry import ZOO_SIGNATURE
+
     meta = json.loads((ZOO / "zoo.json").read_text())
     assert len(meta["looks"]) >= 10
     root = Path(__file__).resolve().parents[1]
@@ -53,7 +55,8 @@ def test_zoo_is_registered_with_cards_and_the_signature_is_a_gan_look():
         assert e["name"] in STYLES and "learned (fast cGAN)" in STYLES[e["name"]].source
         card = (root / "docs" / "looks" / f"{e['name']}.md").read_text()
         assert "train_zoo.py" in card and f"{e['delta_e']:.2f}" in card
-    assert default_style_name() == meta["signature"] and type(resolve_style(None)).__name__ == "GanLook"
+    assert ZOO_SIGNATURE == meta["signature"] and type(resolve_style(ZOO_SIGNATURE)).__name__ == "GanLook"
+    assert default_style_name() == "faded-print-1970s"  # the default reads as retro at once (defaults.py)
 
 
 GUARD = """

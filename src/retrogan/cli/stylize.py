@@ -54,6 +54,9 @@ def stylize(
                                    rich_help_panel="Film and age"),
     no_border: bool = typer.Option(False, "--no-border", help="No print or instant-film border.",
                                    rich_help_panel="Film and age"),
+    variant: Optional[str] = typer.Option(None, "--variant", metavar="light|standard|strong",
+                                          help="An era look clean and well kept, as made, or old, worn and faded.",
+                                          rich_help_panel="Film and age"),
     grain: Optional[float] = _knob("grain", "Grain amount"),
     grain_size: Optional[float] = _knob("grain-size", "Grain size, a fraction of the frame's short side "
                                                       "(35 mm about 0.0008, 16 mm 0.0012, 8 mm 0.0018)"),
@@ -88,6 +91,13 @@ def stylize(
                    breath=breath, cadence=cadence)
     knobs = dict(knobs={k: v for k, v in amounts.items() if v is not None}, no_damage=no_damage,
                  no_border=no_border)
+    if variant is not None:
+        from ..looks.knobs import VARIANT_NAMES
+
+        if variant not in VARIANT_NAMES:
+            err.print(f"[red]error:[/] --variant must be one of {', '.join(VARIANT_NAMES)}, not {esc(variant)!r}")
+            raise typer.Exit(2)
+        knobs["knobs"]["variant"] = float(VARIANT_NAMES.index(variant))
     try:
         look = look_with(style, **knobs)
         if device != "cpu":

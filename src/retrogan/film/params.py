@@ -99,6 +99,35 @@ class FilmParams:
         return any(getattr(self, k) != 0 for k in SPATIAL_AMOUNTS) or bool(self.border)
 
 
+# Variants of an era preset: light, standard (the preset), strong. A variant scales the colour and tone of the
+# look (through ``scaled``: toward the identity, or beyond the look for strong), and the grain, vignette and damage
+# by their own factors: light is a clean, well-kept print; strong an old, worn and faded one.
+VARIANTS = {"light": {"colour": 0.6, "grain": 0.6, "vignette": 0.6, "damage": 0.25},
+            "standard": {"colour": 1.0, "grain": 1.0, "vignette": 1.0, "damage": 1.0},
+            "strong": {"colour": 1.35, "grain": 1.4, "vignette": 1.3, "damage": 1.8}}
+UNIT_FIELDS = ("stock_mix", "mono", "toning", "tint_amount")  # meaningful in [0, 1] only
+DAMAGE_FIELDS = ("dust", "hairs", "scratches", "cracks", "creases", "light_leak")
+VIGNETTE_FIELDS = ("vignette", "edge_burn")
+
+
+def variant(p: "FilmParams", name: str) -> "FilmParams":
+    """The light, standard or strong variant of a look (``VARIANTS``)."""
+    if name not in VARIANTS:
+        raise ValueError(f"unknown variant {name!r}; variants are {', '.join(VARIANTS)}")
+    v = VARIANTS[name]
+    if v == VARIANTS["standard"]:
+        return p
+    spatial = {k: getattr(p, k) for k in SPATIAL_AMOUNTS + ("weave", "flicker", "breath")}
+    q = p.scaled(v["colour"])  # every amount; the spatial ones are set below from the original
+    changes = {k: min(1.0, max(0.0, getattr(q, k))) for k in UNIT_FIELDS}
+    changes["stock_mix"] = min(1.0, p.stock_mix * v["colour"])
+    changes.update(spatial)
+    changes["grain"] = p.grain * v["grain"]
+    changes.update({k: min(1.0, getattr(p, k) * v["vignette"]) for k in VIGNETTE_FIELDS})
+    changes.update({k: min(1.0, getattr(p, k) * v["damage"]) for k in DAMAGE_FIELDS})
+    return replace(q, **changes, border=p.border)
+
+
 # Sizes and shapes: not scaled by strength (a half-strength look has weaker, not smaller, grain)
 SHAPE_FIELDS = {"stock", "emulsion", "toner", "halation_radius", "bloom_radius", "grain_size", "grain_roughness",
                 "leak_angle", "light_dust", "border", "tint_colour", "cadence"}

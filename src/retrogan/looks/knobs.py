@@ -44,7 +44,9 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     Knob("flicker", "flicker", 1.0, "Exposure flicker (video)"),
     Knob("breath", "breath", 1.0, "Film breath: colour wandering (video)"),
     Knob("cadence", "cadence", 30.0, "Camera frame rate, e.g. 18 (video; 0 every frame)", 1.0),
+    Knob("variant", "variant", 2.0, "Variant: 0 light, 1 standard, 2 strong (age, wear and fading)", 1.0),
 ]}
+VARIANT_NAMES = ("light", "standard", "strong")  # the variant knob's 0, 1, 2 (film.params.VARIANTS)
 DAMAGE = ("dust", "hairs", "scratches", "cracks", "creases")  # what --no-damage turns off
 DEFAULT_BORDER = "print"  # the border that ``border=1`` gives a look that has none
 
@@ -74,7 +76,8 @@ def knob_values(name: str) -> dict[str, float] | None:
     params = _params(name)
     if params is None:
         return None
-    return {k.name: round(_amount(getattr(params, k.field)), 4) for k in KNOBS.values()}
+    return {k.name: 1.0 if k.name == "variant" else round(_amount(getattr(params, k.field)), 4)
+            for k in KNOBS.values()}
 
 
 def adjusted(name: str, knobs: dict[str, float | None]) -> Look:
@@ -88,14 +91,20 @@ def adjusted(name: str, knobs: dict[str, float | None]) -> Look:
     params = _params(name)
     if params is None:
         raise StyleError(f"look {name!r} has no film/age knobs (only bundled looks do)")
+    for k, v in given.items():
+        if not 0.0 <= float(v) <= KNOBS[k].maximum:
+            raise StyleError(f"knob {k} must be in [0, {KNOBS[k].maximum}], got {v}")
+    standard = round(float(given.pop("variant", 1.0))) == 1
+    if not standard:  # the variant first; an amount also given replaces the variant's
+        from ..film.params import variant
+
+        params = variant(params, VARIANT_NAMES[round(float(knobs["variant"]))])
     changes = {}
     for k, v in given.items():
         knob = KNOBS[k]
         v = float(v)
-        if not 0.0 <= v <= knob.maximum:
-            raise StyleError(f"knob {k} must be in [0, {knob.maximum}], got {v}")
         old = getattr(params, knob.field)
-        if round(v, 4) == round(_amount(old), 4):  # the look's own amount (as knob_values shows it): unchanged
+        if standard and round(v, 4) == round(_amount(old), 4):  # the look's own amount (as knob_values shows it)
             continue
         if knob.field == "border":
             changes["border"] = (old or DEFAULT_BORDER) if v >= 0.5 else None
@@ -104,6 +113,8 @@ def adjusted(name: str, knobs: dict[str, float | None]) -> Look:
             changes[knob.field] = tuple(a * v / mean for a in old) if mean > 0 else (v, v, v)
         else:
             changes[knob.field] = v
+    if standard and not changes:
+        return resolve_style(name)
     return FilmLook(name, replace(params, **changes))
 
 

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from ..defaults import FALLBACK_LOOK
+from ..defaults import DEFAULT_LOOK
 from ..errors import RetroganError, StyleError
 from ..luts.stocks import RAWTHERAPEE, STOCKS, Stock, stock_table
 from .base import FilmLook, Look, LutLook
@@ -79,7 +79,8 @@ def _register_zoo() -> str | None:
     return meta.get("signature")
 
 
-DEFAULT_STYLE = _register_zoo() or FALLBACK_LOOK
+ZOO_SIGNATURE = _register_zoo()  # the zoo's showcase look (README); the default look is defaults.DEFAULT_LOOK
+DEFAULT_STYLE = DEFAULT_LOOK
 
 
 def default_style_name() -> str:

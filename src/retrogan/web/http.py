@@ -34,12 +34,13 @@ def look_knobs(grain: Optional[float] = Form(None), grain_size: Optional[float] 
                yellowing: Optional[float] = Form(None), border: Optional[float] = Form(None),
                weave: Optional[float] = Form(None), flicker: Optional[float] = Form(None),
                breath: Optional[float] = Form(None), cadence: Optional[float] = Form(None),
-               no_damage: bool = Form(False), no_border: bool = Form(False)) -> LookKnobs:
+               variant: Optional[float] = Form(None), no_damage: bool = Form(False),
+               no_border: bool = Form(False)) -> LookKnobs:
     """The film and age knobs of a form (``looks.knobs.KNOBS``; the motion ones act on video only)."""
     amounts = dict(grain=grain, grain_size=grain_size, grain_colour=grain_colour, grain_roughness=grain_roughness,
                    fade=fade, vignette=vignette, dust=dust, hairs=hairs, scratches=scratches, cracks=cracks,
                    creases=creases, light_leak=light_leak, yellowing=yellowing, border=border, weave=weave,
-                   flicker=flicker, breath=breath, cadence=cadence)
+                   flicker=flicker, breath=breath, cadence=cadence, variant=variant)
     return LookKnobs(amounts, no_damage, no_border)
 
 
