@@ -23,6 +23,7 @@ LINES = {
     "retrogan styles": (RUN, None),
     "retrogan stylize photo.jpg": (RUN, None),
     "retrogan stylize photo.jpg -o out.tif --style super8-1970s --strength 0.7 --seed 3": (RUN, None),
+    "retrogan stylize photo.jpg -o old.jpg --style albumen-1900s --variant light --no-damage --grain 0.03": (RUN, None),
     "retrogan stylize scans/ -r -o scans-retro/": (RUN, None),
     "retrogan stylize clip.mp4 -o clip-1970s.mp4 --style super8-1970s": (RUN, None),
     "retrogan stylize scans/ -r -o scans-ray/ --ray": (RUN, None),

@@ -137,6 +137,34 @@ def hue_spread(rgb: np.ndarray, min_chroma: float = 4.0) -> float:
     return float(np.degrees(np.sqrt(-2 * np.log(max(r, 1e-12)))))
 
 
+def blue_ramp(height: int = 256, width: int = 4) -> np.ndarray:
+    """A smooth ramp from near-black navy to a bright saturated blue (vertical), where film LUTs bend hardest."""
+    t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    low, high = np.array([0.0, 0.0, 0.15], np.float32), np.array([0.25, 0.3, 1.0], np.float32)
+    return np.broadcast_to(low + t * (high - low), (height, width, 3)).astype(np.float32)
+
+
+def gradient_charts(height: int = 256, width: int = 4) -> dict[str, np.ndarray]:
+    """Smooth vertical gradients for banding checks: a sky, a deep-blue ramp and a grey ramp (float32)."""
+    grey = np.broadcast_to(np.linspace(0, 1, height, dtype=np.float32)[:, None, None], (height, width, 3))
+    return {"sky": sky_gradient(height, width), "blue": blue_ramp(height, width),
+            "grey": np.ascontiguousarray(grey)}
+
+
+def banding(profile: np.ndarray, k: int = 8) -> float:
+    """Bands, ridges and steps along a smooth gradient: (N, C) values in [0, 1] -> code values of 255.
+
+    The second difference at step k less a quarter of the one at step 2k: a smooth tone curve of any steepness
+    gives the same curvature at both scales (so nothing), a feature narrower than ~2k samples (a ridge, a step, a
+    ripple in a LUT) shows at the fine scale only. On a 256-sample chart, k = 8 is 1/32 of the range: two cells of
+    a 65-point LUT."""
+    p = np.asarray(profile, np.float64)
+    x = np.arange(2 * k, len(p) - 2 * k)
+    fine = p[x + k] - 2 * p[x] + p[x - k]
+    coarse = (p[x + 2 * k] - 2 * p[x] + p[x - 2 * k]) / 4
+    return float(np.abs(fine - coarse).max() * 255)
+
+
 def max_second_difference(rgb: np.ndarray, axis: int = 1) -> float:
     """The largest |second difference| along an axis of a smooth chart, in code values of 255: a ridge, step or
     band in a look shows as a spike that the chart's own smooth curvature does not have."""

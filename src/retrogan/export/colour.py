@@ -35,3 +35,14 @@ def colour_lut(look, size: int = 33, strength: float = 1.0, for_rgb: np.ndarray 
         table = look.colour_table(for_rgb, strength)
         return resample_lut(table, size) if table.shape[0] != size else table
     raise StyleError(f"{getattr(look, 'name', look)}: this kind of look cannot be exported as a LUT")
+
+
+def native_colour_table(look) -> np.ndarray:
+    """A look's colour transform at the size it renders with (a LUT look's own table; a film look's baked 65-point
+    table; a learned look's 33-point global LUT): what draws bands on smooth gradients, if anything does."""
+    table = getattr(look, "table", None)
+    if table is not None:
+        return table
+    from ..looks.gan import GanLook
+
+    return colour_lut(look, size=33 if isinstance(look, GanLook) else 65)

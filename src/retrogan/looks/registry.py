@@ -26,8 +26,8 @@ def _film_stock(stock: Stock) -> StyleEntry:
     def load() -> Look:
         return LutLook(stock.name, stock_table(stock.name))
 
-    return StyleEntry(stock.name, stock.era, stock.process, stock.description, f"{RAWTHERAPEE}; resampled to 64^3",
-                      load)
+    return StyleEntry(stock.name, stock.era, stock.process, stock.description,
+                      f"{RAWTHERAPEE}; resampled to 64^3 and smoothed", load)
 
 
 STYLES: dict[str, StyleEntry] = {s.name: _film_stock(s) for s in STOCKS.values()}

@@ -87,3 +87,40 @@ def apply_lut(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
 def resample_lut(table: np.ndarray, n: int) -> np.ndarray:
     """The same transform on an n-point grid (trilinear sampling of the original)."""
     return apply_lut_float(identity_lut(n), table)
+
+
+
+def _bend(x: np.ndarray) -> np.ndarray:
+    """D2^T D2 x summed over the three lattice axes (D2: second differences inside the lattice)."""
+    out = np.zeros_like(x)
+    for axis in range(3):
+        d = np.diff(x, n=2, axis=axis)
+        n = x.shape[axis]
+        sl = lambda a, b: tuple(slice(a, b) if i == axis else slice(None) for i in range(x.ndim))
+        out[sl(0, n - 2)] += d
+        out[sl(1, n - 1)] -= 2 * d
+        out[sl(2, n)] += d
+    return out
+
+
+def smooth_lut(table: np.ndarray, bending: float, iterations: int = 300) -> np.ndarray:
+    """The LUT closest to ``table`` that bends little: minimises |L - table|^2 + bending |D2 L|^2, D2 the second
+    differences inside the lattice along its three axes (a discrete smoothing spline; solved by conjugate
+    gradients). Affine colour transforms are kept exactly (the identity stays the identity, black and white stay
+    put); the kinks and ripples of a sampled film LUT, which draw bands across smooth gradients, are ironed out.
+    Bending 3 moves a 64-point film stock by 0.11-0.21 mean ΔE2000 on photos (scripts/make_bundled_luts.py)."""
+    b = np.asarray(table, np.float64)
+    x = b.copy()
+    r = b - (x + bending * _bend(x))
+    p = r.copy()
+    rr = float((r * r).sum())
+    for _ in range(iterations):
+        if rr < 1e-20 * b.size:
+            break
+        ap = p + bending * _bend(p)
+        alpha = rr / float((p * ap).sum())
+        x += alpha * p
+        r -= alpha * ap
+        rr, old = float((r * r).sum()), rr
+        p = r + (rr / old) * p
+    return np.clip(x, 0.0, 1.0).astype(np.float32)
