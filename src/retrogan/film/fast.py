@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -138,6 +139,11 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
     if rgb.dtype == np.uint8 and fast8.supports(p):
         result = fast8.render_uint8(rgb, p, seed=seed, frame_index=frame_index)
         return _with_border(result, p)
+    if rgb.dtype == np.uint8:  # softness or chromatic aberration: those in float strips, the rest in the 8-bit lane
+        softened = _soften_uint8(apply_colour_fast(rgb, p), p)
+        rest = replace(p, **{k: getattr(FilmParams(), k) for k in _COLOUR_FIELDS}, softness=0.0,
+                       chromatic_aberration=0.0)
+        return _with_border(fast8.render_uint8(softened, rest, seed=seed, frame_index=frame_index), p)
     out = apply_colour_fast(rgb, p)
     if not p.has_spatial():
         return out
@@ -181,6 +187,32 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
             x = apply_marks(x, dark, light)
         result[y0:y1] = _to_array(x, out.dtype)
     return _with_border(result, p)
+
+
+_SRGB_TO_LINEAR8 = srgb_to_linear(torch.arange(256, dtype=torch.float32) / 255).numpy()
+
+
+def _soften_uint8(graded: np.ndarray, p: FilmParams) -> np.ndarray:
+    """Softness and chromatic aberration of a colour-graded 8-bit frame, in float strips with margins (as the float
+    path), back to 8 bits."""
+    h, w = graded.shape[:2]
+    frame = Frame(h, w)
+    margin = _margin(p, frame)
+    rows = max(16, STRIP_PIXELS // w)
+    out = np.empty_like(graded)
+    for y0 in range(0, h, rows):
+        checkpoint()
+        y1 = min(h, y0 + rows)
+        a0, a1 = max(0, y0 - margin), min(h, y1 + margin)
+        sub = Frame(h, w, top=a0)
+        if p.softness:  # O.softness, with the sRGB decode as a table lookup
+            lin = torch.from_numpy(np.take(_SRGB_TO_LINEAR8, graded[a0:a1])).permute(2, 0, 1).unsqueeze(0)
+            x = linear_to_srgb(O.gaussian_blur(lin, float(p.softness) * 0.002 * frame.short))
+        else:
+            x = _to_tensor(graded[a0:a1])
+        x = O.chromatic_aberration(x, p.chromatic_aberration, frame=sub)
+        out[y0:y1] = _to_array(x[:, :, y0 - a0: y0 - a0 + (y1 - y0)], np.uint8)
+    return out
 
 
 def _with_border(result: np.ndarray, p: FilmParams) -> np.ndarray:
