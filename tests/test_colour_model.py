@@ -118,3 +118,19 @@ def test_charts_and_gamut_variants_are_what_they_say():
     out, how = gamut_variant(photo, np.random.default_rng(2))
     assert out.shape == photo.shape and how and 0 <= out.min() and out.max() <= 1
     assert max_second_difference(np.linspace(0, 1, 64)[None, :, None].repeat(3, 2)) < 1e-6
+
+
+def test_a_saved_look_is_smoothed_and_training_is_not():
+    """finish_bending smooths the residual LUTs of the saved look (bands on gradients), not the model that trains
+    on: a ripple is flattened, a smooth (affine) residual is kept."""
+    g = FastGenerator(FastGeneratorConfig(**TINY_G, num_styles=2, colour="structured"))
+    n = g.config.lut_size
+    with torch.no_grad():
+        g.style_lut[0] = 0.05 * (L.identity(n) - 0.5)  # affine: kept
+        g.style_lut[1, 0, :, :, n // 2] = 0.1  # a ridge one cell wide: flattened
+    smooth = g.smoothed_state(0.3)
+    torch.testing.assert_close(smooth["style_lut"][0], g.style_lut[0].detach(), atol=1e-5, rtol=0)
+    ridge = lambda t: t.diff(n=2, dim=-1).abs().max().item()
+    assert ridge(smooth["style_lut"][1]) < 0.5 * ridge(g.style_lut[1].detach())
+    assert torch.equal(g.smoothed_state(0.0)["style_lut"], g.style_lut.detach())
+    assert TrainConfig().finish_bending > 0 and TrainConfig.from_dict({"arch": "fast"}).finish_bending == 0

@@ -103,12 +103,13 @@ def _bend(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def smooth_lut(table: np.ndarray, bending: float, iterations: int = 300) -> np.ndarray:
+def smooth_lut(table: np.ndarray, bending: float, iterations: int = 300, clip: bool = True) -> np.ndarray:
     """The LUT closest to ``table`` that bends little: minimises |L - table|^2 + bending |D2 L|^2, D2 the second
     differences inside the lattice along its three axes (a discrete smoothing spline; solved by conjugate
     gradients). Affine colour transforms are kept exactly (the identity stays the identity, black and white stay
     put); the kinks and ripples of a sampled film LUT, which draw bands across smooth gradients, are ironed out.
-    Bending 3 moves a 64-point film stock by 0.11-0.21 mean ΔE2000 on photos (scripts/make_bundled_luts.py)."""
+    Bending 3 moves a 64-point film stock by 0.11-0.21 mean ΔE2000 on photos (scripts/make_bundled_luts.py).
+    ``clip=False`` for a signed table (a residual added to another)."""
     b = np.asarray(table, np.float64)
     x = b.copy()
     r = b - (x + bending * _bend(x))
@@ -123,4 +124,4 @@ def smooth_lut(table: np.ndarray, bending: float, iterations: int = 300) -> np.n
         r -= alpha * ap
         rr, old = float((r * r).sum()), rr
         p = r + (rr / old) * p
-    return np.clip(x, 0.0, 1.0).astype(np.float32)
+    return (np.clip(x, 0.0, 1.0) if clip else x).astype(np.float32)

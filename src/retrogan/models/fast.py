@@ -108,6 +108,25 @@ class FastGenerator(nn.Module):
         model's matrix and curves move every colour at once, so they too take the network's rate)."""
         return [self.style_lut]
 
+    def smoothed_state(self, bending: float) -> dict[str, torch.Tensor]:
+        """The state dict with the residual LUTs (each style's and the analyser's basis) smoothed
+        (``luts.apply.smooth_lut``): the ripples a few cells wide that a LUT fitted to photos keeps draw bands
+        across smooth gradients (tests/test_gradients.py); the residual is linear in them, so smoothing each is
+        smoothing every LUT the model predicts. The structured part is smooth by construction. Bending 0.3 took
+        the zoo's worst band from 16.5 to 4.5 code values and moved its looks by at most 0.09 ΔE2000 on unseen
+        photos (3 cost the film-stock looks up to 0.35)."""
+        from ..luts.apply import smooth_lut
+
+        state = {k: v.detach().clone() for k, v in self.state_dict().items()}
+        if bending <= 0:
+            return state
+        for key in ("style_lut", "basis"):
+            tables = state[key]
+            for i in range(tables.shape[0]):
+                t = tables[i].permute(1, 2, 3, 0).cpu().numpy()
+                tables[i] = torch.from_numpy(smooth_lut(t, bending, clip=False)).permute(3, 0, 1, 2).to(tables)
+        return state
+
     def colour_lut(self, residual: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """(B, 3, N, N, N) residual -> the look's LUT: identity + residual, or the structured colour model's LUT
         plus the residual (of a monochrome look, only its part common to the three channels: brightness)."""

@@ -32,6 +32,8 @@ class TrainConfig:
                                       # colours: 2.39 -> 3.65 ΔE on a slide stock, docs/colour-model.md)
     lambda_bend_mono: float = 100.0   # structured: a monochrome look's residual bends this many times less (its
                                       # grey toning must stay one smooth curve on any colour; 1 = as for colour looks)
+    finish_bending: float = 0.3       # structured: the saved look's residual LUTs are smoothed this much (no bands on
+                                      # smooth gradients; 0 = as trained; models.fast.smoothed_state)
     lambda_curve: float = 1e-3        # structured: roughness of the tone curves
     lambda_mono: float = 0.0          # film LUTs are not monotone per channel; measured to hurt (0.30 -> 0.61 ΔE)
     pixels: int = 25000               # random whole-image pixels per sample for the colour (LUT) loss
@@ -81,4 +83,4 @@ class TrainConfig:
 
 # what a run behaved like before each of these settings existed (their defaults changed that behaviour)
 BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut",
-                      "lambda_bend_mono": 1.0}
+                      "lambda_bend_mono": 1.0, "finish_bending": 0.0}

@@ -1,0 +1,85 @@
+"""Eight 4K JPEGs through one `retrogan stylize` call, for every bundled look, against a plain Pillow decode + encode
+of the same eight files in one process (issue #31: at most 2.5x for every look).
+
+Both sides are fresh processes timed from the outside (start-up, imports and the look's one-off tables included:
+what a user waits for). Runs are interleaved (plain, look, plain, look, ...) and the medians of --repeats runs are
+reported; this machine is noisy.
+
+    .venv/bin/python benchmarks/batch_4k.py [--repeats 3] [--looks a,b,...]     # about 15 minutes for all looks
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from _common import RESULTS, machine, markdown_table, save
+from film_speed import mosaic, photos
+
+PLAIN = """
+import sys
+from PIL import Image
+for src in sys.argv[2:]:
+    with Image.open(src) as im:
+        im.load()
+        im.save(src.replace('/in/', '/' + sys.argv[1] + '/'), quality=95)
+"""
+
+
+def timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}...: {r.stderr.strip()[-400:]}")
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    from retrogan.defaults import DEFAULT_LOOK
+    from retrogan.looks.registry import STYLES
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--looks", default="", help="comma-separated (default: every bundled look)")
+    args = ap.parse_args()
+    looks = [s for s in args.looks.split(",") if s] or list(STYLES)
+    retrogan = [sys.executable, "-m", "retrogan", "stylize"]
+    rows, data = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "in").mkdir()
+        (tmp / "plain").mkdir()
+        pics = photos()
+        files = []
+        for i in range(8):
+            f = tmp / "in" / f"p{i}.jpg"
+            Image.fromarray(mosaic(2160, 3840, pics[i:] + pics[:i])).save(f, quality=95)
+            files.append(str(f))
+        for name in looks:
+            out = tmp / "out"
+            plain, ours = [], []
+            for _ in range(args.repeats):
+                plain.append(timed([sys.executable, "-c", PLAIN, "plain", *files]))
+                ours.append(timed([*retrogan, *files, "-o", str(out), "--style", name, "--overwrite", "-q"]))
+            p, o = statistics.median(plain), statistics.median(ours)
+            data[name] = {"plain_s": plain, "ours_s": ours, "ratio": o / p}
+            rows.append([name + (" (default)" if name == DEFAULT_LOOK else ""), f"{p:.2f}", f"{o:.2f}",
+                         f"{o / p:.2f}"])
+            print(rows[-1], flush=True)
+    over = [n for n in data if data[n]["ratio"] > 2.5]
+    md = ("Eight 4K (3840x2160) JPEGs, one process each side, start-up included; medians of "
+          f"{args.repeats} interleaved runs. Over 2.5x: {len(over)} of {len(data)}"
+          + (f" ({', '.join(over)})" if over else "") + ".\n\n"
+          + markdown_table(["look", "plain Pillow s", "retrogan stylize s", "ratio"], rows) + "\n")
+    print(md)
+    save("batch_4k", {"machine": machine(), "looks": data}, md)
+
+
+if __name__ == "__main__":
+    main()
