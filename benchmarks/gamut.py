@@ -21,6 +21,7 @@ The saturated set: a hue x saturation x value chart, the ten Monk skin tones at 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 import time
@@ -145,9 +146,11 @@ def paired_part(images: list[np.ndarray], minutes: float, out: Path, stocks: lis
         t0 = time.perf_counter()
         trainer.fit()
         train_s = time.perf_counter() - t0
+        saved = copy.deepcopy(trainer.G_ema)  # the look as the user gets it (its style folder's weights)
+        saved.load_state_dict(trainer.saved_weights())
         with torch.no_grad():
-            ours_sat = [trainer.stylize_tensor(to_t(im), 0).permute(1, 2, 0).numpy() for im in images]
-            ours_ord = [trainer.stylize_tensor(to_t(imgs[i]), 0).permute(1, 2, 0).numpy() for i in te]
+            ours_sat = [trainer.stylize_tensor(to_t(im), 0, saved).permute(1, 2, 0).numpy() for im in images]
+            ours_ord = [trainer.stylize_tensor(to_t(imgs[i]), 0, saved).permute(1, 2, 0).numpy() for i in te]
         lut = fit_lut_least_squares([imgs[i] for i in tr], [tg[i] for i in tr], smooth=1e-7)  # as cgan_paired.py
         row = {"stock": label, "ours_saturated": round(mean_delta_e(ours_sat, truth_sat), 2),
                "ours_ordinary": round(mean_delta_e(ours_ord, [tg[i] for i in te]), 2),

@@ -30,7 +30,7 @@ class TrainConfig:
                                       # first differences: extrapolates the trend; benchmarks/gamut.py)
     lambda_residual: float = 0.0      # structured: mean square of the residual LUT (measured to hurt saturated
                                       # colours: 2.39 -> 3.65 ΔE on a slide stock, docs/colour-model.md)
-    lambda_bend_mono: float = 100.0   # structured: a monochrome look's residual bends this many times less (its
+    lambda_bend_mono: float = 10.0    # structured: a monochrome look's residual bends this many times less (its
                                       # grey toning must stay one smooth curve on any colour; 1 = as for colour looks)
     finish_bending: float = 0.3       # structured: the saved look's residual LUTs are smoothed this much (no bands on
                                       # smooth gradients; 0 = as trained; models.fast.smoothed_state)

@@ -436,6 +436,13 @@ class Trainer:
                 "learned_enough": closed >= enough or a < 1.0}
 
     # --- checkpoints --------------------------------------------------------------------------------------------
+    def saved_weights(self) -> dict:
+        """The generator as the style folder holds it: the EMA weights, their residual LUTs smoothed
+        (``finish_bending``) for the structured model. Training goes on from the unsmoothed ones."""
+        if self.cfg.arch == "fast" and self.G_ema.colour is not None and self.cfg.finish_bending > 0:
+            return self.G_ema.smoothed_state(self.cfg.finish_bending)
+        return self.G_ema.state_dict()
+
     def checkpoint(self) -> None:
         if self.rank != 0:
             return
@@ -443,10 +450,8 @@ class Trainer:
         extra = {"step": self.step_num, "elapsed_s": round(self.elapsed, 1)}
         if self.recognised is not None:  # what the unpaired run started from, for the user to read
             extra["recognised_look"] = [[n, round(w, 4)] for n, w in self.recognised.weights[:5]]
-        weights = self.G_ema.state_dict()
-        if self.cfg.arch == "fast" and self.G_ema.colour is not None and self.cfg.finish_bending > 0:
-            weights = self.G_ema.smoothed_state(self.cfg.finish_bending)  # the shipped look only; training resumes
-        save_style(self.out, self.cfg.arch, self.gen_config.to_dict(), self.cfg.labels, cfg_dict, weights, extra)
+        save_style(self.out, self.cfg.arch, self.gen_config.to_dict(), self.cfg.labels, cfg_dict,
+                   self.saved_weights(), extra)
         tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}
         tensors.update({f"D.{k}": v for k, v in self.D.state_dict().items()})
         tensors.update({f"G_ema.{k}": v for k, v in self.G_ema.state_dict().items()})
