@@ -102,8 +102,9 @@ def main() -> None:
     lo = {m: min(real[k][m] for k in grainy) for m in ("ratio", "kurtosis")}
     hi = {m: max(real[k][m] for k in grainy) for m in ("ratio", "kurtosis")}
 
+    grainy_looks = grainy_presets()
     ours = {}
-    for name, params in grainy_presets().items():
+    for name, params in grainy_looks.items():
         ours[name] = grain_noise(render_flat(params))
         ours[name]["monochrome"] = not params.grain_colour  # black-and-white grain
     before = replace(PRESETS["super8-1970s"].params, grain_colour=0.7, grain_roughness=0.0)
@@ -136,7 +137,7 @@ def main() -> None:
     fig.tight_layout()
     RESULTS.mkdir(parents=True, exist_ok=True)
     fig.savefig(RESULTS / "grain_psd.png", dpi=110)
-    crop_gallery({**{n: p for n, p in grainy_presets().items()}, "super8-1970s (before #31)": before},
+    crop_gallery({**grainy_looks, "super8-1970s (before #31)": before},
                  RESULTS / "grain_crops.png")
 
     fmt = lambda d: [f"{d['luma'] * 255:.2f}", f"{d['chroma'] * 255:.2f}", f"{d['ratio']:.3f}", f"{d['kurtosis']:.2f}"]

@@ -7,7 +7,7 @@ the "baseline RSS" column is that process before the first image). The image is 
 ../shared/data/photos at their native size (scikit-image samples without ../shared), uint8 in, uint8 out:
 
 - retrogan film renderer: the ``kodachrome-1950s`` era preset (per-pixel colour table, grain, vignette);
-- retrogan cGAN fast: the bundled default look (kodachrome-200: the learned multi-style model) through the
+- retrogan cGAN fast: the zoo's showcase look (kodachrome-200: the learned multi-style model) through the
   product's ``Look.apply`` (thumbnail analysis, then per-pixel rendering);
 - retrogan ST-GAN: the look of one reference photo (bundled transfer model), ``Look.apply``;
 - retrogan cGAN U-Net, pix2pix U-Net-256, CycleGAN ResNet-9: the generator on the whole image as one tensor
@@ -51,13 +51,13 @@ torch.set_num_threads(2)
 rgb = mosaic(h, w, photos())
 if system in ("film", "fast", "stgan"):
     from retrogan.imaging.photo import Photo
-    from retrogan.looks.registry import resolve_style
+    from retrogan.looks.registry import ZOO_SIGNATURE, resolve_style
     if system == "stgan":
         from retrogan.looks.reference import reference_look
         ref = sys.argv[7]
         look = reference_look([ref])
     else:
-        look = resolve_style("kodachrome-1950s" if system == "film" else None)
+        look = resolve_style("kodachrome-1950s" if system == "film" else ZOO_SIGNATURE)
     run = lambda: look.apply(Photo(rgb)).rgb
 else:
     if system == "unet":

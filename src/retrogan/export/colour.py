@@ -38,11 +38,17 @@ def colour_lut(look, size: int = 33, strength: float = 1.0, for_rgb: np.ndarray 
 
 
 def native_colour_table(look) -> np.ndarray:
-    """A look's colour transform at the size it renders with (a LUT look's own table; a film look's baked 65-point
-    table; a learned look's 33-point global LUT): what draws bands on smooth gradients, if anything does."""
-    table = getattr(look, "table", None)
-    if table is not None:
-        return table
+    """A look's colour transform as it renders it, at its own size (a LUT look's table; a film look's baked colour
+    stage; a learned look's global LUT): what draws bands on smooth gradients, if anything does."""
+    from ..looks.base import FilmLook, LutLook
     from ..looks.gan import GanLook
 
-    return colour_lut(look, size=33 if isinstance(look, GanLook) else 65)
+    if isinstance(look, LutLook):
+        return look.table
+    if isinstance(look, FilmLook):
+        from ..film.fast import colour_table
+
+        return colour_table(look.params)
+    if isinstance(look, GanLook):
+        return look.colour_table(None, 1.0)
+    return colour_lut(look)  # raises for a look with no colour table

@@ -126,7 +126,7 @@ def _sample_rows(m: torch.Tensor, y0: int, y1: int, height: int, width: int) -> 
 def _margin(p: FilmParams, frame: Frame) -> int:
     m = 0
     if p.softness:
-        m += int(math.ceil(3 * p.softness * 0.002 * frame.short)) + 1
+        m += int(math.ceil(3 * O.softness_sigma(p.softness, frame))) + 1
     if p.chromatic_aberration:
         m += int(math.ceil(abs(p.chromatic_aberration) * 0.5 * math.hypot(frame.height, frame.width) / 2)) + 2
     return m
@@ -207,7 +207,7 @@ def _soften_uint8(graded: np.ndarray, p: FilmParams) -> np.ndarray:
         sub = Frame(h, w, top=a0)
         if p.softness:  # O.softness, with the sRGB decode as a table lookup
             lin = torch.from_numpy(np.take(_SRGB_TO_LINEAR8, graded[a0:a1])).permute(2, 0, 1).unsqueeze(0)
-            x = linear_to_srgb(O.gaussian_blur(lin, float(p.softness) * 0.002 * frame.short))
+            x = linear_to_srgb(O.gaussian_blur(lin, O.softness_sigma(p.softness, frame)))
         else:
             x = _to_tensor(graded[a0:a1])
         x = O.chromatic_aberration(x, p.chromatic_aberration, frame=sub)

@@ -39,13 +39,17 @@ def gaussian_blur(x: torch.Tensor, sigma_px: float) -> torch.Tensor:
     return F.conv2d(y, k1.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
 
 
+def softness_sigma(amount: float, frame: Frame) -> float:
+    """The Gaussian sigma in pixels of ``softness`` at ``amount`` on ``frame``."""
+    return float(amount) * 0.002 * frame.short
+
+
 def softness(x: torch.Tensor, amount=0.0, frame: Frame | None = None) -> torch.Tensor:
     """Lens/emulsion softness: Gaussian blur in linear light with sigma = 0.002 * amount of the short side
     (amount 1 is about 4 px at 4K). Identity: 0. amount must be a float (a blur radius is not per-item)."""
     if is_zero(amount):
         return x
-    sigma = float(amount) * 0.002 * frame_of(x, frame).short
-    return linear_to_srgb(gaussian_blur(srgb_to_linear(x), sigma))
+    return linear_to_srgb(gaussian_blur(srgb_to_linear(x), softness_sigma(amount, frame_of(x, frame))))
 
 
 def bloom(x: torch.Tensor, amount=0.0, radius: float = 0.02, threshold: float = 0.6,

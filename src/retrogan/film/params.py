@@ -106,7 +106,8 @@ VARIANTS = {"light": {"colour": 0.6, "grain": 0.6, "vignette": 0.6, "damage": 0.
             "standard": {"colour": 1.0, "grain": 1.0, "vignette": 1.0, "damage": 1.0},
             "strong": {"colour": 1.35, "grain": 1.4, "vignette": 1.3, "damage": 1.8}}
 UNIT_FIELDS = ("stock_mix", "mono", "toning", "tint_amount")  # meaningful in [0, 1] only
-DAMAGE_FIELDS = ("dust", "hairs", "scratches", "cracks", "creases", "light_leak")
+MARK_FIELDS = ("dust", "hairs", "scratches", "cracks", "creases")  # the physical damage (--no-damage)
+DAMAGE_FIELDS = MARK_FIELDS + ("light_leak",)  # what a variant scales as age
 VIGNETTE_FIELDS = ("vignette", "edge_burn")
 
 
@@ -120,7 +121,6 @@ def variant(p: "FilmParams", name: str) -> "FilmParams":
     spatial = {k: getattr(p, k) for k in SPATIAL_AMOUNTS + ("weave", "flicker", "breath")}
     q = p.scaled(v["colour"])  # every amount; the spatial ones are set below from the original
     changes = {k: min(1.0, max(0.0, getattr(q, k))) for k in UNIT_FIELDS}
-    changes["stock_mix"] = min(1.0, p.stock_mix * v["colour"])
     changes.update(spatial)
     changes["grain"] = p.grain * v["grain"]
     changes.update({k: min(1.0, getattr(p, k) * v["vignette"]) for k in VIGNETTE_FIELDS})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..errors import StyleError
+from ..film.params import MARK_FIELDS
 from .base import FilmLook, Look, LutLook
 from .registry import STYLES, default_style_name, resolve_style
 
@@ -47,7 +48,7 @@ KNOBS: dict[str, Knob] = {k.name: k for k in [
     Knob("variant", "variant", 2.0, "Variant: 0 light, 1 standard, 2 strong (age, wear and fading)", 1.0),
 ]}
 VARIANT_NAMES = ("light", "standard", "strong")  # the variant knob's 0, 1, 2 (film.params.VARIANTS)
-DAMAGE = ("dust", "hairs", "scratches", "cracks", "creases")  # what --no-damage turns off
+DAMAGE = MARK_FIELDS  # what --no-damage turns off (knob names are the field names)
 DEFAULT_BORDER = "print"  # the border that ``border=1`` gives a look that has none
 
 
@@ -94,11 +95,12 @@ def adjusted(name: str, knobs: dict[str, float | None]) -> Look:
     for k, v in given.items():
         if not 0.0 <= float(v) <= KNOBS[k].maximum:
             raise StyleError(f"knob {k} must be in [0, {KNOBS[k].maximum}], got {v}")
-    standard = round(float(given.pop("variant", 1.0))) == 1
+    level = round(float(given.pop("variant", 1.0)))
+    standard = level == 1
     if not standard:  # the variant first; an amount also given replaces the variant's
         from ..film.params import variant
 
-        params = variant(params, VARIANT_NAMES[round(float(knobs["variant"]))])
+        params = variant(params, VARIANT_NAMES[level])
     changes = {}
     for k, v in given.items():
         knob = KNOBS[k]
@@ -125,7 +127,7 @@ def look_with(style: str | None, knobs: dict[str, float | None] | None = None, *
     (a learned look, a LUT file) changes nothing; setting an amount on such a look is an error."""
     knobs = {k: v for k, v in (knobs or {}).items() if v is not None}
     name = style or default_style_name()
-    has_knobs = name in STYLES and knob_values(name) is not None
+    has_knobs = _params(name) is not None
     for k in (DAMAGE if no_damage and has_knobs else ()) + (("border",) if no_border and has_knobs else ()):
         knobs.setdefault(k, 0.0)  # an amount given as well wins: --no-damage --cracks 0.4 keeps cracks
     return adjusted(name, knobs) if knobs else resolve_style(style)

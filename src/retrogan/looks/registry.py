@@ -80,11 +80,10 @@ def _register_zoo() -> str | None:
 
 
 ZOO_SIGNATURE = _register_zoo()  # the zoo's showcase look (README); the default look is defaults.DEFAULT_LOOK
-DEFAULT_STYLE = DEFAULT_LOOK
 
 
 def default_style_name() -> str:
-    return DEFAULT_STYLE
+    return DEFAULT_LOOK
 
 
 @lru_cache(maxsize=16)
@@ -94,7 +93,7 @@ def _load_bundled(name: str) -> Look:
 
 def resolve_style(name_or_path: str | None) -> Look:
     """A bundled name, a ``.cube`` file or a HaldCLUT image -> a Look. Raises StyleError naming what is wrong."""
-    spec = name_or_path or DEFAULT_STYLE
+    spec = name_or_path or DEFAULT_LOOK
     if spec in STYLES:
         return _load_bundled(spec)
     path = Path(spec)
