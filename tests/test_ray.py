@@ -116,7 +116,7 @@ def test_a_killed_worker_loses_nothing(mixed, plain, tmp_path):
     deadline, killed = time.time() + 120, None
     while killed is None and time.time() < deadline and run.poll() is None:
         if out.exists() and any(p.suffix == ".jpg" for p in out.iterdir()):
-            workers = [pid for pid, line in session(run) if "MapWorker" in line]
+            workers = [pid for pid, line in session(run) if "RetroganWorker" in line]
             if workers:
                 os.kill(workers[0], signal.SIGKILL)  # one Ray worker dies mid-job
                 killed = workers[0]

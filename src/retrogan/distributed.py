@@ -1,17 +1,23 @@
 """`retrogan stylize --ray`: the same batch on a Ray cluster (Ray Data), with every guarantee of the plain path.
 
 The driver plans exactly as the plain path does (``batch.plan_batch``: names, finished outputs skipped, a killed
-run's temporary files removed); the work items go to a pool of Ray actors, each of which loads the look once and
-renders with the same ``render_job`` (same reader, same atomic writer) or, for a video, the same video pipeline. So
-the outputs are byte for byte those of the plain path, failures are the same one-line causes, and a rerun after a
-kill does only what is left. An actor whose process dies is restarted by Ray and its item retried: an output is
-written whole or not at all, so a retry cannot leave a partial file.
+run's temporary files removed); the work items go to a pool of Ray actors (``ray.util.ActorPool``), each of which
+loads the look once and renders with the same ``render_job`` (same reader, same atomic writer) or, for a video, the
+same video pipeline. So the outputs are byte for byte those of the plain path, failures are the same one-line
+causes, and a rerun after a kill does only what is left. An actor whose process dies is restarted by Ray and its
+item retried (``max_restarts``, ``max_task_retries``): an output is written whole or not at all, so a retry cannot
+leave a partial file. A Ray Dataset with a ``path`` column is accepted as input too.
+
+Ray core's actor pool rather than Ray Data's ``map_batches``: the items are a list of file names that the driver
+has already planned, and Ray Data's streaming executor cost about 2.4 s more to start and import on this 2-core
+machine (benchmarks/ray_batch.py) for no use here.
 
 Files must be reachable under the same paths from every node (a shared file system); see docs/guide.md.
 """
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,8 +35,8 @@ class RaySettings:
     init_kwargs: dict = field(default_factory=dict)
 
 
-class _Renderer:
-    """A Ray actor: the look is loaded once; each call renders a batch of items (one item per call here)."""
+class RetroganWorker:
+    """A Ray actor (the class name is its process title): the look is loaded once; ``render`` does one item."""
 
     def __init__(self, style, strength, seed, overwrite, quality, max_pixels, protect, video_options,
                  knobs=None) -> None:
@@ -45,17 +51,13 @@ class _Renderer:
         self.protect = tuple(Path(p) for p in protect)
         self.video_options = video_options
 
-    def __call__(self, batch: dict) -> dict:
-        errors, warnings = [], []
-        for src, dst, planned, kind in zip(batch["src"], batch["dst"], batch["planned_error"], batch["kind"]):
-            job = Job(Path(src), Path(dst) if dst else None, planned or None)
-            if kind == "video" and job.error is None:
-                error, notes = self._video(job)
-            else:
-                error, notes = render_job(job, self.look, protect=self.protect, **self.kw)
-            errors.append(error or "")
-            warnings.append("\n".join(notes))
-        return {"src": list(batch["src"]), "dst": list(batch["dst"]), "error": errors, "warnings": warnings}
+    def render(self, item: dict) -> dict:
+        job = Job(Path(item["src"]), Path(item["dst"]) if item["dst"] else None, item["planned_error"] or None)
+        if item["kind"] == "video" and job.error is None:
+            error, notes = self._video(job)
+        else:
+            error, notes = render_job(job, self.look, protect=self.protect, **self.kw)
+        return {"src": item["src"], "dst": item["dst"], "error": error or "", "warnings": "\n".join(notes)}
 
     def _video(self, job: Job) -> tuple[str | None, list[str]]:
         from .video import stylize_video
@@ -73,13 +75,9 @@ class _Renderer:
 
 def _items(inputs) -> list[str]:
     """Paths from a list of paths, folders and globs, or from a Ray Dataset with a ``path`` column."""
-    try:
-        import ray.data
-
-        if isinstance(inputs, ray.data.Dataset):
-            return [str(row["path"]) for row in inputs.iter_rows()]
-    except ImportError:
-        pass
+    data = sys.modules.get("ray.data")  # a Dataset exists only once its module is imported: no import for a list
+    if data is not None and isinstance(inputs, data.Dataset):
+        return [str(row["path"]) for row in inputs.iter_rows()]
     return [str(p) for p in inputs]
 
 
@@ -116,21 +114,23 @@ def stylize_files_ray(inputs, style: str | None, *, out: str | None = None, stre
     if not items:
         return report
     order = {item["src"]: i for i, item in enumerate(items)}
-    rows = sorted(_run(items, style, settings, dict(
-            strength=strength, seed=seed, overwrite=overwrite, quality=quality,
-            max_pixels=max_pixels, protect=[str(p) for p in (plan.inputs if plan else ())],
-            video_options=video_options or VideoOptions(), knobs=knobs)), key=lambda r: order[r["src"]])
+    rows = []
+    kwargs = dict(strength=strength, seed=seed, overwrite=overwrite, quality=quality, max_pixels=max_pixels,
+                  protect=[str(p) for p in (plan.inputs if plan else ())],
+                  video_options=video_options or VideoOptions(), knobs=knobs)
+    for row in _run(items, style, settings, kwargs):  # the progress moves as the actors finish, in any order
+        rows.append(row)
+        if on_done:
+            on_done(Job(Path(row["src"]), Path(row["dst"]) if row["dst"] else None), row["error"] or None)
     for folder in {Path(i["dst"]).parent for i in items if i["dst"]}:
         remove_stale_temps(folder)  # a worker killed mid-write left its temporary file; its item was retried
-    for row in rows:  # reported in the plan's order, like the plain path (the actors finish in any order)
+    for row in sorted(rows, key=lambda r: order[r["src"]]):  # reported in the plan's order, like the plain path
         src, dst, error = Path(row["src"]), Path(row["dst"]) if row["dst"] else None, row["error"] or None
         if error is None:
             report.written.append((src, dst))
             report.warnings += [(src, w) for w in row["warnings"].split("\n") if w]
         else:
             report.failed.append((src, error))
-        if on_done:
-            on_done(Job(src, dst), error)
     return report
 
 
@@ -141,7 +141,7 @@ def _run(items: list[dict], style, settings: RaySettings, kwargs: dict):
 
     os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # the C++ core: nothing short of fatal
     import ray
-    import ray.data
+    from ray.util import ActorPool
 
     warnings.filterwarnings("ignore", module="ray")
     started_here = not ray.is_initialized()
@@ -149,18 +149,16 @@ def _run(items: list[dict], style, settings: RaySettings, kwargs: dict):
         where = {"address": settings.address} if settings.address else {"num_cpus": settings.workers}
         ray.init(**where, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True,
                  logging_level=logging.ERROR, **settings.init_kwargs)
-    for name in ("ray", "ray.data", "ray._private"):  # after init: it sets up Ray's own loggers
+    for name in ("ray", "ray._private"):  # after init: it sets up Ray's own loggers
         logging.getLogger(name).setLevel(logging.ERROR)
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
-    ctx.max_errored_blocks = 0
+    # an actor whose process dies is restarted (its look loaded again) and the item it held is retried;
+    # tests/test_ray.py kills one mid-job to keep that so
+    worker = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=-1)(RetroganWorker)
+    actors = [worker.remote(style=style, **kwargs) for _ in range(max(1, min(settings.workers, len(items))))]
     try:
-        ds = ray.data.from_items(items, override_num_blocks=len(items))
-        # Ray Data restarts an actor whose process died and retries its item (its actor pools default to
-        # unlimited restarts and task retries); tests/test_ray.py kills one mid-job to keep that so.
-        ds = ds.map_batches(_Renderer, fn_constructor_kwargs={"style": style, **kwargs}, batch_size=1,
-                            compute=ray.data.ActorPoolStrategy(size=settings.workers), num_cpus=1)
-        yield from ds.iter_rows()
+        yield from ActorPool(actors).map_unordered(lambda actor, item: actor.render.remote(item), items)
     finally:
+        for actor in actors:
+            ray.kill(actor, no_restart=True)
         if started_here:
             ray.shutdown()
