@@ -126,3 +126,21 @@ def test_a_killed_worker_loses_nothing(mixed, plain, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in src.iterdir())
     for p in out.iterdir():
         assert sha(p) == sha(plain[0] / p.name), p.name
+
+
+def test_the_python_entry_takes_a_ray_dataset(mixed, plain, tmp_path):
+    """``stylize_files_ray`` on a Ray Dataset with a ``path`` column: the same bytes as the plain path."""
+    code = f"""
+import ray, ray.data
+from retrogan.distributed import RaySettings, stylize_files_ray
+ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+ds = ray.data.from_items([{{"path": p}} for p in {[str(mixed / f"p0{i}.jpg") for i in range(3)]!r}])
+report = stylize_files_ray(ds, {LOOK!r}, out={str(tmp_path / "out")!r}, settings=RaySettings(workers=2))
+print(len(report.written), len(report.failed))
+ray.shutdown()
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                       start_new_session=True)
+    assert r.returncode == 0 and r.stdout.split()[-2:] == ["3", "0"], r.stderr[-2000:]
+    for i in range(3):
+        assert sha(tmp_path / "out" / f"p0{i}.jpg") == sha(plain[0] / f"p0{i}.jpg")

@@ -241,8 +241,22 @@ def test_reference_transfer_endpoint(client, photo_rgb):
     with tempfile.TemporaryDirectory() as tmp:
         ref_path = Path(tmp) / "old.png"
         ref_path.write_bytes(png_bytes(sepia))
-        want = stylize(photo_rgb, reference_look([ref_path]))
-    assert np.array_equal(got, want)  # what the Python API gives for the same reference
+        want = stylize(photo_rgb, reference_look([ref_path], layers=True))
+        colour_only = stylize(photo_rgb, reference_look([ref_path]))
+        no_dust = stylize(photo_rgb, reference_look([ref_path], layers=True, layer_amounts={"grain": 0, "dust": 0}))
+    assert np.array_equal(got, want)  # what the Python API gives for the same reference (its layers too)
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("old.png", png_bytes(sepia)))], data={"layers": "false"})
+    assert r.status_code == 200 and np.array_equal(np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB")),
+                                                   colour_only)
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("old.png", png_bytes(sepia)))],
+                    data={"grain": "0", "dust": "0"})
+    assert r.status_code == 200 and np.array_equal(np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB")),
+                                                   no_dust)
+    r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
+                                            ("reference", ("old.png", png_bytes(sepia)))], data={"grain": "9"})
+    assert r.status_code == 422 and "grain" in r.json()["error"]
     r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
                                             ("reference", ("grandma.jpg", b"garbage"))])
     assert r.status_code == 400 and "grandma.jpg" in r.json()["error"] and "/tmp" not in r.json()["error"]

@@ -64,6 +64,9 @@ def unpaired(
                                                            "in --style (recognise) or from nothing (none)."),
     prior_model: Optional[Path] = typer.Option(None, "--prior-model", help="A transfer model folder with a look "
                                                                             "catalogue, instead of the bundled one."),
+    layers: bool = typer.Option(True, "--layers/--no-layers", help="Read the style photos' film and age layers "
+                                "(grain, softness, halation, vignette, dust, a print's toning) and render them under "
+                                "the learned colour."),
     arch: str = _OPTS["arch"], steps: int = _OPTS["steps"], minutes: Optional[float] = _OPTS["minutes"],
     batch: int = _OPTS["batch"], seed: int = _OPTS["seed"], device: str = _OPTS["device"],
     resume: bool = _OPTS["resume"], overwrite: bool = _OPTS["overwrite"], quiet: bool = _OPTS["quiet"],
@@ -77,7 +80,7 @@ def unpaired(
         _fail(f"--prior is recognise or none, not {prior!r}")
     sources = [{"inputs": str(inputs), "style": str(style), "label": "default"}] if inputs else []
     _run("unpaired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet,
-         prior=prior, prior_model=str(prior_model or ""))
+         prior=prior, prior_model=str(prior_model or ""), layers=layers)
 
 
 def _fail(msg: str) -> None:

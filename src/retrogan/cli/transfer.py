@@ -19,6 +19,12 @@ def transfer(
     recognise: bool = typer.Option(False, "--recognise", help="Recognise the look among those the model was "
                                    "trained on (a mixture of catalogue looks, read on the inputs) and render it as a "
                                    "3D LUT, instead of the generator's code."),
+    layers: bool = typer.Option(True, "--layers/--no-layers", help="Copy the reference's film and age layers too: "
+                                "grain, softness, halation, vignette, dust, and a monochrome print's toning (not with "
+                                "--recognise)."),
+    layer: List[str] = typer.Option([], "--layer", metavar="NAME=AMOUNT",
+                                    help="Scale one estimated layer (grain, softness, halation, vignette, tone, dust); "
+                                         "0 turns it off, e.g. --layer dust=0 --layer grain=0.5. Repeatable."),
     strength: float = typer.Option(1.0, "--strength", min=0.0, max=1.0),
     seed: int = typer.Option(0, "--seed"),
     model: Optional[str] = typer.Option(None, "--model", help="A transfer model folder (default: the bundled one)."),
@@ -44,14 +50,36 @@ def transfer(
         photos = _fit_photos(inputs, recursive) if fit or recognise else None
         if fit and not quiet:
             err.print(f"fitting the look on {len(photos or [])} photo(s) for up to {fit_seconds:g} s", highlight=False)
+        amounts = layer_amounts(layer)
+        log = (lambda m: err.print(esc(m), highlight=False)) if not quiet else None
         look = reference_look(reference, model_dir=model, backbone_weights=vgg_weights, fit=fit, fit_photos=photos,
-                              fit_seconds=fit_seconds, recognise=recognise,
-                              log=(lambda m: err.print(esc(m))) if recognise and not quiet else None)
+                              fit_seconds=fit_seconds, recognise=recognise, log=log,
+                              layers=layers and not recognise, layer_amounts=amounts)
     except StyleError as e:
         err.print(f"[red]error:[/] {esc(e)}", highlight=False)
         raise typer.Exit(2)
     run_look(inputs, look, output=output, strength=strength, seed=seed, overwrite=overwrite, recursive=recursive,
              quality=quality, max_pixels=max_pixels, quiet=quiet, options=VideoOptions(), err=err)
+
+
+def layer_amounts(items: list[str]) -> dict:
+    """``["grain=0.5", "dust=0"]`` -> {"grain": 0.5, "dust": 0.0}; a StyleError names a bad item."""
+    from ..errors import StyleError
+    from ..transfer.layers import LAYER_NAMES
+
+    out = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        try:
+            amount = float(value)
+        except ValueError:
+            amount = -1.0
+        if name not in LAYER_NAMES or not 0 <= amount <= 4:
+            raise StyleError(f"--layer {item}: expected NAME=AMOUNT with NAME one of {', '.join(LAYER_NAMES)} "
+                             "and AMOUNT from 0 to 4")
+        out[name] = amount
+    return out
 
 
 def _fit_photos(inputs: list[str], recursive: bool, limit: int = 8) -> list:

@@ -18,6 +18,7 @@ from ..luts.apply import blend_lut, resample_lut
 def colour_lut(look, size: int = 33, strength: float = 1.0, for_rgb: np.ndarray | None = None) -> np.ndarray:
     from ..looks.base import FilmLook, LutLook, check_strength
     from ..looks.gan import GanLook
+    from ..looks.layered import LayeredLook
 
     check_strength(strength)
     if not 2 <= size <= 256:
@@ -28,6 +29,9 @@ def colour_lut(look, size: int = 33, strength: float = 1.0, for_rgb: np.ndarray 
         from ..film.fast import colour_table
 
         return resample_lut(colour_table(look.params.scaled(strength)), size)
+    if isinstance(look, LayeredLook):  # its colour: the reader's, or a monochrome print's toning
+        table = look.colour_table(for_rgb, strength)
+        return resample_lut(table, size) if table.shape[0] != size else table
     if isinstance(look, GanLook):
         if look.arch != "fast":
             raise StyleError(f"{look.name}: a {look.arch} generator has no global colour transform to export; "
@@ -42,6 +46,7 @@ def native_colour_table(look) -> np.ndarray:
     stage; a learned look's global LUT): what draws bands on smooth gradients, if anything does."""
     from ..looks.base import FilmLook, LutLook
     from ..looks.gan import GanLook
+    from ..looks.layered import LayeredLook
 
     if isinstance(look, LutLook):
         return look.table
@@ -49,6 +54,6 @@ def native_colour_table(look) -> np.ndarray:
         from ..film.fast import colour_table
 
         return colour_table(look.params)
-    if isinstance(look, GanLook):
+    if isinstance(look, (GanLook, LayeredLook)):
         return look.colour_table(None, 1.0)
     return colour_lut(look)  # raises for a look with no colour table

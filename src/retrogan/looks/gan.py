@@ -233,4 +233,14 @@ def load_gan_style(folder: str) -> GanLook:
     except (TypeError, RuntimeError, KeyError, ValueError) as e:
         raise StyleError(f"{path}: weights do not match the saved configuration "
                          f"({' '.join(str(e).split())[:300]})") from None
-    return GanLook(path.name, model.eval(), arch, list(info["labels"]))
+    look = GanLook(path.name, model.eval(), arch, list(info["labels"]))
+    if isinstance(info.get("layers"), dict) and arch == "fast":  # an unpaired style's film and age layers
+        from ..transfer.layers import Layers
+        from .layered import LayeredLook
+
+        try:
+            layers = Layers.from_dict(info["layers"])
+            return LayeredLook(path.name, look, layers, layers.params())
+        except (TypeError, ValueError) as e:
+            raise StyleError(f"{path / 'style.json'}: bad 'layers' ({e})") from None
+    return look

@@ -16,13 +16,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import RetroganError, StyleError
+from ..errors import StyleError
 from ..transfer.model import bundled_model_dir  # noqa: F401 (the API's name for it)
+from ..transfer.references import LAYER_SIDE, MIN_SIDE, REF_SIDE, load_reference  # noqa: F401 (API names)
 from .base import LutLook
 from .gan import GanLook
+from .layered import LayeredLook
 
-MIN_SIDE = 64
-REF_SIDE = 256
 # One or a few references of scenes the metric never saw read noisily, so the mixture is soft (the unpaired prior's
 # default too). Chosen on references held out of a scratch metric's training (DEVELOPERS.md, "Seen scenes"): tau 2
 # 7.91, 4 6.62, 8 6.41. With black and white read from the pixels (transfer.recognise.allowed) 4 6.44, 8 5.76, but
@@ -54,27 +54,6 @@ class CodedGenerator(nn.Module):
         return self.g.render(*args, **kwargs)
 
 
-def load_reference(path: str | Path) -> torch.Tensor:
-    """(3, h, w) float in [0, 1], long side at most REF_SIDE; a clear StyleError for what cannot be a reference."""
-    from ..imaging.read import read_photo
-
-    try:
-        photo = read_photo(path)
-    except RetroganError as e:
-        raise StyleError(f"reference {e}") from None
-    w, h = photo.size
-    if min(w, h) < MIN_SIDE:
-        raise StyleError(f"reference {path}: {w}x{h} is too small to show a look (at least {MIN_SIDE} px a side)")
-    x = torch.from_numpy(photo.float_rgb()).permute(2, 0, 1)
-    scale = REF_SIDE / max(w, h)
-    if scale < 1:
-        x = F.interpolate(x[None], size=(max(1, round(h * scale)), max(1, round(w * scale))), mode="area")[0]
-    grey = (0.2126 * x[0] + 0.7152 * x[1] + 0.0722 * x[2])
-    if float(grey.std()) < 0.02 and float((x - x.mean(dim=(1, 2), keepdim=True)).abs().mean()) < 0.01:
-        raise StyleError(f"reference {path}: blank (one flat colour, no tones): it shows no look")
-    return x
-
-
 @lru_cache(maxsize=2)
 def _loaded(folder: str, backbone_weights: str | None):
     """The transfer model, read once per process (a server reads many references with it)."""
@@ -89,11 +68,15 @@ def _square(x: torch.Tensor) -> torch.Tensor:
 
 def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = None, backbone_weights=None,
                    fit: bool = False, fit_photos: list[np.ndarray] | None = None, fit_seconds: float = 60.0,
-                   recognise: bool = False, log=None) -> GanLook | LutLook:
+                   recognise: bool = False, log=None, layers: bool = False,
+                   layer_amounts: dict | None = None) -> GanLook | LutLook | LayeredLook:
     """The look of ``refs`` (one or several photos of one look: their codes are averaged). ``fit``: refine the
     code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves).
     ``recognise``: recognise the look on ``fit_photos`` (required) among the catalogue's looks (a LutLook); with
-    ``fit``, the look metric is first adapted to those photos for ``fit_seconds`` (``recognise.adapted_metric``)."""
+    ``fit``, the look metric is first adapted to those photos for ``fit_seconds`` (``recognise.adapted_metric``).
+    ``layers``: the film and age layers of the references too (grain, softness, halation, vignette, dust, and a
+    monochrome print's toning: ``transfer.layers``), each scaled by ``layer_amounts`` (0 turns one off); the
+    reader's look under them (``LayeredLook``; not with ``recognise``)."""
     if not refs:
         raise StyleError("give at least one --reference photo")
     if recognise and not fit_photos:
@@ -116,7 +99,25 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
         side = FitConfig.side
         photos = torch.cat([thumbnail(p, side) for p in fit_photos]) if fit_photos else batch
         code, _ = fit_code(model, batch, photos, FitConfig(seconds=fit_seconds), log=log)
-    return GanLook(f"reference:{name}", CodedGenerator(model.generator, code).eval(), "fast", ["reference"])
+    look = GanLook(f"reference:{name}", CodedGenerator(model.generator, code).eval(), "fast", ["reference"])
+    if not layers:
+        return look
+    return layered(look, refs, layer_amounts, log)
+
+
+def layered(look: GanLook, refs: list, amounts: dict | None = None, log=None) -> LayeredLook:
+    """``look`` under the film and age layers read from the reference files ``refs``."""
+    from ..transfer.layers import estimate_layers
+
+    pixels = [load_reference(r, LAYER_SIDE, short=True).permute(1, 2, 0).numpy() for r in refs]
+    found = estimate_layers(pixels)
+    if log:
+        log(f"layers: {found.describe()}")
+    try:
+        params = found.params(amounts)
+    except ValueError as e:
+        raise StyleError(str(e)) from None
+    return LayeredLook(look.name, look, found, params)
 
 
 def _recognised(folder: Path, model, refs: list[torch.Tensor], photos: list[np.ndarray], name: str, log,

@@ -49,6 +49,8 @@ class TrainConfig:
     prior_tau: float = 4.0             # spread of the recognised mixture of catalogue looks (4, not 1: on scenes
                                        # the metric never saw, 1 trusts misreadings; DEVELOPERS.md "Seen scenes")
     prior_model: str = ""              # transfer model folder with a look catalogue ("" = the bundled one)
+    layers: bool = True                # unpaired: read the style photos' film and age layers (transfer.layers), save
+                                       # them with the style and render them under its colour (looks.layered)
     raw_share: float | None = None     # unpaired: share of batch samples that are raw modern crops (adversarial +
                                        # content), the rest (pseudo-)pairs with L1. None: 0 with a recognised
                                        # prior (its pairs keep the picture; the content term drifted from it,
@@ -83,4 +85,4 @@ class TrainConfig:
 
 # what a run behaved like before each of these settings existed (their defaults changed that behaviour)
 BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut",
-                      "lambda_bend_mono": 1.0, "finish_bending": 0.0}
+                      "lambda_bend_mono": 1.0, "finish_bending": 0.0, "layers": False}

@@ -21,8 +21,32 @@ def build_trainer(cfg: TrainConfig, out: Path, resume: bool = False, log=print) 
         item = cfg.data[0]
         sources = load_folder(Path(item["inputs"]), cfg.train_side, "modern photos")
         style = load_folder(Path(item["style"]), cfg.train_side, "style photos")
-        return Trainer(cfg, out, sources=sources, style_images=style, resume=resume, log=log)
+        trainer = Trainer(cfg, out, sources=sources, style_images=style, resume=resume, log=log)
+        if cfg.layers:
+            trainer.layers = style_layers(Path(item["style"]), log)
+        return trainer
     raise RetroganError(f"unknown training mode {cfg.mode!r}")
+
+
+def style_layers(folder: Path, log=print, limit: int = 16):
+    """The film and age layers of a folder of photos in the look (``transfer.layers``; at most ``limit`` of them,
+    in name order), saved with the style and rendered under its colour."""
+    from ..transfer.references import LAYER_SIDE, load_reference
+    from ..transfer.layers import estimate_layers
+    from .data import _images
+
+    files = list(_images(folder).values())[:limit]
+    pixels = []
+    for f in files:
+        try:
+            pixels.append(load_reference(f, LAYER_SIDE, short=True).permute(1, 2, 0).numpy())
+        except StyleError as e:
+            log(f"layers: {e}; left out")
+    if not pixels:
+        return None
+    found = estimate_layers(pixels)
+    log(f"layers of the style photos: {found.describe()}")
+    return found
 
 
 def saved_config(out: Path, more_steps: int | None = None, more_minutes: float | None = None) -> TrainConfig:

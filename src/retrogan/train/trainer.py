@@ -450,6 +450,8 @@ class Trainer:
         extra = {"step": self.step_num, "elapsed_s": round(self.elapsed, 1)}
         if self.recognised is not None:  # what the unpaired run started from, for the user to read
             extra["recognised_look"] = [[n, round(w, 4)] for n, w in self.recognised.weights[:5]]
+        if getattr(self, "layers", None) is not None:  # the style photos' film and age layers (looks.layered)
+            extra["layers"] = self.layers.to_dict()
         save_style(self.out, self.cfg.arch, self.gen_config.to_dict(), self.cfg.labels, cfg_dict,
                    self.saved_weights(), extra)
         tensors = {f"G.{k}": v for k, v in self.G.state_dict().items()}

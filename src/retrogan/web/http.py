@@ -112,10 +112,13 @@ def router(server: "Server") -> APIRouter:
     @api.post("/transfer")
     async def transfer(request: Request, file: UploadFile = File(...), reference: List[UploadFile] = File(...),
                        strength: float = Form(1.0), seed: int = Form(0), preview: bool = Form(False),
-                       fit_seconds: float = Form(0.0), recognise: bool = Form(False)) -> Response:
+                       fit_seconds: float = Form(0.0), recognise: bool = Form(False), layers: bool = Form(True),
+                       grain: float = Form(1.0), softness: float = Form(1.0), halation: float = Form(1.0),
+                       vignette: float = Form(1.0), tone: float = Form(1.0), dust: float = Form(1.0)) -> Response:
         """The look of the ``reference`` photo(s) (repeat the field for several of one look) on ``file`` (the
         ST-GAN, feed-forward; ``fit_seconds`` > 0 refines it on this photo first, up to the request timeout;
-        ``recognise`` reads it as a mixture of the looks the model knows, on this photo)."""
+        ``recognise`` reads it as a mixture of the looks the model knows, on this photo). ``layers``: copy the
+        references' film and age layers too; ``grain`` ... ``dust`` scale each of them (0 off, 1 as read, up to 4)."""
         if recognise and fit_seconds:
             raise WebError("recognise with fit_seconds adapts the reading to several photos, and this takes one: "
                            "use the command line (retrogan transfer --recognise --fit) or leave fit_seconds at 0", 422)
@@ -123,11 +126,16 @@ def router(server: "Server") -> APIRouter:
             raise WebError(f"fit_seconds must be in [0, {min(120.0, server.limits.timeout_s / 2):g}]", 422)
         if not 0.0 <= strength <= 1.0:
             raise WebError(f"strength must be in [0, 1], got {strength}", 422)
+        amounts = {"grain": grain, "softness": softness, "halation": halation, "vignette": vignette, "tone": tone,
+                   "dust": dust}
+        bad = [k for k, v in amounts.items() if not 0.0 <= v <= 4.0]
+        if bad:
+            raise WebError(f"{', '.join(bad)}: layer amounts must be in [0, 4]", 422)
         data = await _read(file, server)
         refs = [(r.filename, await _read(r, server)) for r in reference]
         req = LookRequest(None, strength, seed)
         fut = server.gate.submit(transfer_upload, data, file.filename, refs, req, server.limits, preview, fit_seconds,
-                                 recognise)
+                                 recognise, amounts if layers else None)
         return await _answer(fut, server, request)
 
     @api.post("/jobs/video", status_code=202)

@@ -211,9 +211,11 @@ _REFERENCE_LOOKS: dict[str, object] = {}
 
 
 def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, *, fit_photo: Photo | None = None,
-                          fit_seconds: float = 0.0, recognise: bool = False):
+                          fit_seconds: float = 0.0, recognise: bool = False, layers: dict | None = None):
     """The look of uploaded reference photos (ST-GAN). Each reference is checked and named on failure; the look of
-    the same references is reused (a few are cached), except when fitted to or recognised on a photo."""
+    the same references is reused (a few are cached), except when fitted to or recognised on a photo. ``layers``:
+    the references' film and age layers too, each scaled by its amount (``transfer.layers.LAYER_NAMES``; None: the
+    colour only)."""
     import hashlib
 
     from ..looks.reference import reference_look
@@ -221,6 +223,7 @@ def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, 
     if not refs:
         raise WebError("give at least one reference photo", 422)
     key = hashlib.sha256(b"".join(hashlib.sha256(d).digest() for _, d in refs)).hexdigest()
+    key += repr(sorted(layers.items())) if layers is not None else ""
     per_photo = bool(fit_seconds) or recognise
     if not per_photo and key in _REFERENCE_LOOKS:
         return _REFERENCE_LOOKS[key]
@@ -235,7 +238,8 @@ def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, 
             paths.append(p)
         try:
             look = reference_look(paths, fit=bool(fit_seconds), fit_seconds=fit_seconds or 60.0, recognise=recognise,
-                                  fit_photos=[shrink(fit_photo, 256).rgb] if fit_photo is not None else None)
+                                  fit_photos=[shrink(fit_photo, 256).rgb] if fit_photo is not None else None,
+                                  layers=layers is not None and not recognise, layer_amounts=layers)
         except RetroganError as e:
             raise WebError(re.sub(re.escape(tmp) + r"/\d+/", "", str(e)), 400) from None
     if not per_photo:
@@ -246,8 +250,9 @@ def reference_upload_look(refs: list[tuple[str | None, bytes]], limits: Limits, 
 
 
 def transfer_upload(data: bytes, filename: str | None, refs: list[tuple[str | None, bytes]], req: LookRequest,
-                    limits: Limits, preview: bool = False, fit_seconds: float = 0.0, recognise: bool = False) -> Rendered:
+                    limits: Limits, preview: bool = False, fit_seconds: float = 0.0, recognise: bool = False,
+                    layers: dict | None = None) -> Rendered:
     photo = read_upload(data, filename, limits)
     look = reference_upload_look(refs, limits, fit_photo=photo if fit_seconds or recognise else None,
-                                 fit_seconds=fit_seconds, recognise=recognise)
+                                 fit_seconds=fit_seconds, recognise=recognise, layers=layers)
     return render_photo(photo, look, req, safe_stem(filename), preview_side=limits.preview_side if preview else None)

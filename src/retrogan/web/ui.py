@@ -125,9 +125,13 @@ class Handlers:
                 failed.append(f"{name}: internal error ({type(e).__name__}: {e})")
         return ([str(p) for p, _ in done] or None), _summary(done, len(files), "at full resolution", failed)
 
-    def transfer(self, refs, files, strength, seed, fit, recognise=False):
+    def transfer(self, refs, files, strength, seed, fit, recognise=False, layers=True, *amounts):
         """The look of the reference photo(s) on every uploaded photo: (before/after of the first, result files,
-        status). A bad reference stops with its name; a bad photo is named and the others go on."""
+        status). A bad reference stops with its name; a bad photo is named and the others go on. ``layers``: copy
+        the references' film and age layers too, ``amounts`` one per ``transfer.layers.LAYER_NAMES``."""
+        from ..transfer.layers import LAYER_NAMES
+
+        layer_amounts = ({n: float(v) for n, v in zip(LAYER_NAMES, amounts) if v is not None} if layers else None)
         if not refs:
             return None, None, "**Error:** upload a reference photo (an old photo whose look you want)."
         if not files:
@@ -152,7 +156,7 @@ class Handlers:
             try:
                 data = Path(path).read_bytes()
                 r = gate.run(transfer_upload, data, name, ref_data, req, limits, False, fit_s, recognise,
-                             timeout=limits.timeout_s)
+                             layer_amounts, timeout=limits.timeout_s)
                 dst = _unique(folder / r.filename)
                 dst.write_bytes(r.data)
                 done.append((dst, f"{r.width}x{r.height}"))
@@ -160,7 +164,7 @@ class Handlers:
                     before = gate.run(stylize_upload, data, name, LookRequest(None, 0.0), self.server.looks, limits,
                                       True, timeout=limits.timeout_s)
                     after = gate.run(transfer_upload, data, name, ref_data, req, limits, True, 0.0, recognise,
-                                     timeout=limits.timeout_s) if not fit_s else None
+                                     layer_amounts, timeout=limits.timeout_s) if not fit_s else None
                     b = folder / f"before-{before.filename}"
                     b.write_bytes(before.data)
                     if after is not None:
@@ -244,6 +248,7 @@ def build_ui(server: "Server"):
 
     from ..looks.knobs import KNOBS, knob_values
     from ..looks.registry import STYLES, default_style_name
+    from ..transfer.layers import LAYER_NAMES
     from .service import look_thumbnail
 
     h = Handlers(server)
@@ -301,6 +306,11 @@ def build_ui(server: "Server"):
                     r_fit = gr.Checkbox(False, label="Fit to each photo (up to a minute each)", elem_id="ref-fit")
                     r_recognise = gr.Checkbox(False, label="Recognise among known film looks",
                                               elem_id="ref-recognise")
+                    r_layers = gr.Checkbox(True, label="Copy grain, softness, vignette, dust and a print's toning",
+                                           elem_id="ref-layers")
+                    with gr.Accordion("Layers: turn each down or off", open=False):
+                        r_amounts = [gr.Slider(0, 2, value=1.0, step=0.1, label=n.capitalize(), elem_id=f"ref-layer-{n}")
+                                     for n in LAYER_NAMES]
                     r_seed = gr.Number(0, precision=0, label="Seed", visible=False)
                     r_go = gr.Button("Transfer the look", variant="primary", elem_id="ref-go")
                 with gr.Column(scale=2):
@@ -337,7 +347,8 @@ def build_ui(server: "Server"):
         def render(*args, progress=gr.Progress()):
             return h.render(*args, progress=progress)
         go.click(render, inputs, [result, status], concurrency_limit=server.limits.concurrency)
-        r_go.click(h.transfer, [r_refs, r_files, r_strength, r_seed, r_fit, r_recognise], [r_compare, r_result, r_status],
+        r_go.click(h.transfer, [r_refs, r_files, r_strength, r_seed, r_fit, r_recognise, r_layers, *r_amounts],
+                   [r_compare, r_result, r_status],
                    concurrency_limit=server.limits.concurrency)
         t_go.click(h.train, [t_in, t_out, t_name, t_min], [t_status, t_zip, look], concurrency_limit=1)
     ui.queue(max_size=server.limits.queue_size, default_concurrency_limit=server.limits.concurrency)
