@@ -118,3 +118,39 @@ def test_the_transfer_command_takes_layer_amounts(tmp_path, jpeg_file):
                           "--layer", "sharpness=2", "-o", str(tmp_path / "bad.jpg")], capture_output=True, text=True)
     assert run.returncode == 2 and "--layer sharpness=2" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "bad.jpg").exists()
+
+
+def test_an_unpaired_style_keeps_its_folders_layers(tmp_path, photo_rgb):
+    """``train unpaired`` reads the style folder's layers (train.run.style_layers) and saves them in style.json; the
+    style folder then renders them under its colour, and a hostile 'layers' entry is refused with the file named."""
+    import json
+
+    from test_train import config, make_pairs
+
+    from retrogan.errors import StyleError
+    from retrogan.imaging.photo import Photo
+    from retrogan.looks.gan import load_gan_style
+    from retrogan.looks.layered import LayeredLook
+    from retrogan.train.run import style_layers
+    from retrogan.train.trainer import Trainer
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    for i, name in enumerate(("astronaut.png", "coffee.png", "chelsea.png")):
+        Image.fromarray(np.round(ref(SEPIA, name, seed=i) * 255).astype(np.uint8)).save(folder / f"o{i}.png")
+    found = style_layers(folder, log=lambda m: None)
+    assert found is not None and found.monochrome
+    t = Trainer(config(tmp_path, steps=2), tmp_path / "s", pairs=make_pairs(photo_rgb), log=lambda m: None)
+    t.layers = found
+    t.fit()
+    info = json.loads((tmp_path / "s" / "style.json").read_text())
+    assert LY.Layers.from_dict(info["layers"]) == found
+    look = load_gan_style(str(tmp_path / "s"))
+    assert isinstance(look, LayeredLook) and look.layers == found
+    out = look.apply(Photo(rgb=photo_rgb), seed=0).rgb.astype(np.float64) / 255
+    assert np.hypot(*srgb_to_lab(out)[..., 1:].reshape(-1, 2).T).std() < 3  # one toning, whatever the photo's colours
+    info["layers"]["grain"] = "lots"
+    (tmp_path / "s" / "style.json").write_text(json.dumps(info))
+    load_gan_style.cache_clear()
+    with pytest.raises(StyleError, match="style.json: bad 'layers'"):
+        load_gan_style(str(tmp_path / "s"))
