@@ -119,22 +119,22 @@ class Layers:
         return Layers(**d, toner=toner)
 
 
-def toner_hue(toner: tuple) -> float:
+def toner_lab(toner: tuple) -> np.ndarray:
+    """CIELAB of a mid grey fully toned by ``toner`` (a ``film.colour.TONERS`` triple)."""
     from ..film.colour import tone
     from ..metrics import srgb_to_lab
 
     grey = torch.full((1, 3, 1, 1), 0.5, dtype=torch.float64)
-    rgb = tone(grey, toner, 1.0)[0, :, 0, 0].numpy()
-    lab = srgb_to_lab(rgb[None, None])[0, 0]
+    return srgb_to_lab(tone(grey, toner, 1.0)[0, :, 0, 0].numpy()[None, None])[0, 0]
+
+
+def toner_hue(toner: tuple) -> float:
+    lab = toner_lab(toner)
     return math.degrees(math.atan2(lab[2], lab[1])) % 360
 
 
 def toner_chroma(toner: tuple) -> float:
-    from ..film.colour import tone
-    from ..metrics import srgb_to_lab
-
-    grey = torch.full((1, 3, 1, 1), 0.5, dtype=torch.float64)
-    lab = srgb_to_lab(tone(grey, toner, 1.0)[0, :, 0, 0].numpy()[None, None])[0, 0]
+    lab = toner_lab(toner)
     return float(math.hypot(lab[1], lab[2]))
 
 
