@@ -245,6 +245,7 @@ def test_reference_transfer_endpoint(client, photo_rgb):
         colour_only = stylize(photo_rgb, reference_look([ref_path]))
         no_dust = stylize(photo_rgb, reference_look([ref_path], layers=True, layer_amounts={"grain": 0, "dust": 0}))
     assert np.array_equal(got, want)  # what the Python API gives for the same reference (its layers too)
+    assert "print: black and white" in r.headers["X-Retrogan-Layers"]  # the layers read, in words
     r = client.post("/api/transfer", files=[("file", ("cat.png", png_bytes(photo_rgb))),
                                             ("reference", ("old.png", png_bytes(sepia)))], data={"layers": "false"})
     assert r.status_code == 200 and np.array_equal(np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB")),

@@ -101,6 +101,7 @@ def test_reference_tab_renders_every_photo_and_names_a_bad_reference(handlers, j
     Image.fromarray(stylize(np.asarray(Image.open(jpeg_file)), "fp4-125")).save(ref)
     pair, files, msg = handlers.transfer(up(handlers, ref), up(handlers, jpeg_file, jpeg_file), 1.0, 0, False)
     assert "Rendered 2 of 2" in msg and len(files) == 2 and pair is not None
+    assert "Read from the reference(s): grain" in msg  # the film and age layers, in words
     out = np.asarray(Image.open(files[0]), np.float32)
     assert out.shape[:2] == np.asarray(Image.open(jpeg_file)).shape[:2]
     assert np.abs(out - out.mean(axis=2, keepdims=True)).mean() < 8  # a black-and-white reference: near grey

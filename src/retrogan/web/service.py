@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -47,6 +47,7 @@ class Rendered:
     width: int
     height: int
     warnings: list[str] = field(default_factory=list)
+    layers: str = ""  # a reference transfer: the film and age layers read from the references, in words
 
 
 def safe_stem(filename: str | None) -> str:
@@ -255,4 +256,6 @@ def transfer_upload(data: bytes, filename: str | None, refs: list[tuple[str | No
     photo = read_upload(data, filename, limits)
     look = reference_upload_look(refs, limits, fit_photo=photo if fit_seconds or recognise else None,
                                  fit_seconds=fit_seconds, recognise=recognise, layers=layers)
-    return render_photo(photo, look, req, safe_stem(filename), preview_side=limits.preview_side if preview else None)
+    out = render_photo(photo, look, req, safe_stem(filename), preview_side=limits.preview_side if preview else None)
+    found = getattr(look, "layers", None)
+    return replace(out, layers=found.describe()) if found is not None else out

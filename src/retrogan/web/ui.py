@@ -146,7 +146,7 @@ class Handlers:
         except OSError as e:
             return None, None, f"**Error:** {Path(e.filename or '').name or 'upload'}: {e.strerror}"
         folder = self._folder()
-        done, failed, pair = [], [], None
+        done, failed, pair, read_layers = [], [], None, ""
         if fit and recognise:
             return None, None, "**Error:** choose either Fit or Recognise: they are two ways to read the look."
         fit_s = min(60.0, limits.timeout_s / 2) if fit else 0.0
@@ -160,6 +160,7 @@ class Handlers:
                 dst = _unique(folder / r.filename)
                 dst.write_bytes(r.data)
                 done.append((dst, f"{r.width}x{r.height}"))
+                read_layers = read_layers or r.layers
                 if pair is None:
                     before = gate.run(stylize_upload, data, name, LookRequest(None, 0.0), self.server.looks, limits,
                                       True, timeout=limits.timeout_s)
@@ -179,8 +180,10 @@ class Handlers:
                     break
             except Exception as e:  # noqa: BLE001 - named in the page; the other files go on
                 failed.append(f"{name}: internal error ({type(e).__name__}: {e})")
-        return pair, ([str(p) for p, _ in done] or None), _summary(done, len(files),
-                                                                    f"in the look of {len(refs)} reference(s)", failed)
+        summary = _summary(done, len(files), f"in the look of {len(refs)} reference(s)", failed)
+        if read_layers:
+            summary += f"\n\nRead from the reference(s): {read_layers}"
+        return pair, ([str(p) for p, _ in done] or None), summary
 
     def look_changed(self, look):
         """The look's description and its own knob amounts (knobs greyed out for looks without them)."""
