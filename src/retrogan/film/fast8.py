@@ -296,15 +296,15 @@ def grain_levels(seed: int, variant: int, height: int, width: int, size: float, 
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
     # not cached: this lane keeps only the levels
-    tex = grain_texture.__wrapped__(seed, variant, height, width, size, roughness)
-    if not any(colour):
-        n = tex[:1].expand(3, -1, -1).numpy()
+    mono = not any(colour)
+    tex = grain_texture.__wrapped__(seed, variant, height, width, size, roughness, 1 if mono else 4)
+    if mono:  # one field for the three dye layers: quantised once
+        n = tex[:1].numpy()
     else:
         c = torch.tensor(colour, dtype=torch.float32).clamp(0, 1).view(3, 1, 1)
         n = (torch.sqrt(1 - c) * tex[:1] + torch.sqrt(c) * tex[1:]).numpy()
     q = np.clip(np.round((n / GRAIN_RANGE * 0.5 + 0.5) * (GRAIN_LEVELS - 1)), 0, GRAIN_LEVELS - 1)
-    period = tex.shape[-1]
-    q = np.concatenate([q, np.zeros_like(q[:1])]).astype(np.uint16)  # the X byte of RGBX pixels: level 0
+    q = np.concatenate([q.repeat(3, 0) if mono else q, np.zeros_like(q[:1])]).astype(np.uint16)  # X byte: level 0
     q = np.ascontiguousarray(q.transpose(1, 2, 0)) << 8
     return np.tile(q, (1, 2, 1))
 

@@ -57,13 +57,16 @@ def _filtered_variance(sigma_px: float, period: int = 256) -> float:
 
 @lru_cache(maxsize=8)  # up to 64 MB each: enough for a clip's variants, bounded for many photo sizes
 def grain_texture(seed: int, variant: int, height: int, width: int, size: float,
-                  roughness: float = 0.0) -> torch.Tensor:
+                  roughness: float = 0.0, layers: int = 4) -> torch.Tensor:
     """(4, P, P) float32 periodic grain fields (one shared, three per-channel) for a frame of height x width; ``size`` is the grain's Gaussian sigma
     as a fraction of the short side. Cached: tiles and frames of one clip reuse it. Variants 1..7 are the mirror
     images and transposes of variant 0 (the same statistics, since the grain filter is isotropic) with the colour
-    layers rotated: one FFT serves a whole clip."""
+    layers rotated: one FFT serves a whole clip. ``layers=1``: only the shared field (black-and-white grain, paper),
+    the same numbers as the first of four at a quarter of the Fourier work."""
+    if layers not in (1, 4):
+        raise ValueError(f"layers is 1 or 4, not {layers}")
     if variant % 8:
-        base = grain_texture(seed, 0, height, width, size, roughness)
+        base = grain_texture(seed, 0, height, width, size, roughness, layers)
         v = variant % 8
         t = torch.cat([base[:1], base[1:].roll(v % 3, 0)])
         t = t.flip(-1) if v & 1 else t
@@ -78,13 +81,14 @@ def grain_texture(seed: int, variant: int, height: int, width: int, size: float,
     scale = (frame.short / REFERENCE_SHORT_SIDE) / _filtered_variance(sigma_ref) ** 0.5
     gen = torch.Generator().manual_seed(_hash("grain", seed, variant))
     noise = torch.randn(4, period, period, generator=gen, dtype=torch.float32)
-    spec = torch.fft.rfft2(noise)
+    spec = torch.fft.rfft2(noise[:layers])
     field = torch.fft.irfft2(spec * _gaussian_power(period, sigma_px).to(torch.complex64), s=(period, period)) * scale
     if roughness > 0:
         # each layer's clumps come from the next layer's noise, filtered wider and mirrored (independent of both
         # layers' fine fields, and no second forward FFT); exp(r c - r^2) keeps the variance: E[exp(2 r c)] = e^(2 r^2)
         wide = _gaussian_power(period, CLUMP_SCALE * sigma_px).to(torch.complex64)
-        clumps = torch.fft.irfft2(spec.roll(1, 0) * wide, s=(period, period)).flip(-1, -2)
+        source = spec.roll(1, 0) if layers == 4 else torch.fft.rfft2(noise[3:])  # layer 0's clumps: layer 3's noise
+        clumps = torch.fft.irfft2(source * wide, s=(period, period)).flip(-1, -2)
         clumps = clumps / clumps.std(dim=(-1, -2), keepdim=True).clamp_min(1e-12)
         field = field * torch.exp(roughness * clumps - roughness ** 2)
     return field.contiguous()
@@ -101,7 +105,7 @@ def grain_field(x: torch.Tensor, size: float, colour, seed: int, frame_index: in
     1 = independent per channel (digital noise; colour film is about ``FILM_GRAIN_COLOUR``)."""
     f = frame_of(x, frame)
     tex = grain_texture(int(seed), int(frame_index) % TEXTURE_POOL, f.height, f.width, float(size),
-                        float(roughness))
+                        float(roughness), 1 if is_zero(colour) else 4)
     period = tex.shape[-1]
     oy, ox = grain_offsets(int(seed), int(frame_index), period)
     h, w = x.shape[-2:]
