@@ -154,3 +154,27 @@ def test_an_unpaired_style_keeps_its_folders_layers(tmp_path, photo_rgb):
     load_gan_style.cache_clear()
     with pytest.raises(StyleError, match="style.json: bad 'layers'"):
         load_gan_style(str(tmp_path / "s"))
+
+
+def test_a_reference_look_renders_video_and_a_monochrome_reference_a_monochrome_clip(tmp_path, photo_rgb):
+    """Video through a reference look (its θ has fields the transfer model does not predict: video.frames.smooth
+    once failed on them), with and without the layers."""
+    pytest.importorskip("av")
+    import av
+
+    from helpers import write_clip
+
+    from retrogan.looks.reference import reference_look
+    from retrogan.video import stylize_video
+
+    path = tmp_path / "sepia.png"
+    Image.fromarray(np.round(ref(SEPIA) * 255).astype(np.uint8)).save(path)
+    write_clip(tmp_path / "in.mp4", photo_rgb)
+    for layers in (False, True):
+        out = tmp_path / f"out{int(layers)}.mp4"
+        stylize_video(tmp_path / "in.mp4", out, reference_look([path], layers=layers), overwrite=True)
+        with av.open(str(out)) as c:
+            frames = [f.to_ndarray(format="rgb24").astype(np.float64) for f in c.decode(video=0)]
+        assert len(frames) > 1
+    lab = srgb_to_lab(frames[0] / 255)  # the layered clip: one toning, whatever the photo's colours
+    assert np.hypot(lab[..., 1], lab[..., 2]).std() < 3

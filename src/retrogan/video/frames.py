@@ -19,12 +19,14 @@ from ..imaging.photo import Photo
 
 
 def smooth(previous, current, alpha: float):
-    """θ_prev + alpha (θ_cur - θ_prev) field by field (tensors of a dataclass of tensors)."""
+    """θ_prev + alpha (θ_cur - θ_prev) field by field (tensors of a dataclass of tensors). A field a generator
+    does not predict (None: the transfer model's grain colour and colour residual) stays as the current θ has it."""
     if previous is None:
         return current
     return replace(current, **{f.name: getattr(previous, f.name) + alpha * (getattr(current, f.name)
                                                                            - getattr(previous, f.name))
-                               for f in fields(current)})
+                               for f in fields(current)
+                               if getattr(current, f.name) is not None and getattr(previous, f.name) is not None})
 
 
 class FrameRenderer:
