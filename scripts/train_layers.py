@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from retrogan.transfer.layer_data import TARGETS, reference_set  # noqa: E402
-from retrogan.transfer.layers import CONFIG, WEIGHTS, LayerNet, bundled_dir  # noqa: E402
+from retrogan.transfer.layers import CONFIG, WEIGHTS, LayerNet  # noqa: E402
+from retrogan.transfer.model import bundled_model_dir  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "modern"
 SPLITS = ROOT / "benchmarks" / "splits" / "modern.json"
@@ -113,7 +114,7 @@ def main() -> None:
     ap.add_argument("--decay", type=float, default=1e-2)
     ap.add_argument("--real-prints", action=argparse.BooleanOptionalAction, default=True,
                     help="the monochrome reader learns from the real prints of the vintage train half too")
-    ap.add_argument("--out", type=Path, default=bundled_dir())
+    ap.add_argument("--out", type=Path, default=bundled_model_dir())
     a = ap.parse_args()
     xt, yt = cached_set("train", a.per_photo, a.workers)
     xv, yv = cached_set("val", 2, a.workers)

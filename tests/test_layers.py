@@ -18,9 +18,10 @@ from retrogan.film.fast import render_array
 from retrogan.film.params import FilmParams
 from retrogan.metrics import srgb_to_lab
 from retrogan.transfer import layers as LY
+from retrogan.transfer.model import bundled_model_dir
 from retrogan.transfer.layer_features import analysis_image, features, print_tone
 
-pytestmark = pytest.mark.skipif(not (LY.bundled_dir() / LY.WEIGHTS).exists(), reason="no bundled layer estimator")
+pytestmark = pytest.mark.skipif(not (bundled_model_dir() / LY.WEIGHTS).exists(), reason="no bundled layer estimator")
 
 
 def scene(name: str = "astronaut.png", side: int = 512) -> np.ndarray:

@@ -101,6 +101,7 @@ class Trainer:
         self.pairs, self.sources, self.style_images = pairs or [], sources or [], style_images or []
         self.pseudo: list[Pair] = []
         self.recognised = None
+        self.layers = None  # unpaired: the style photos' film and age layers (train.run.style_layers), saved with it
         if not resume:
             self._decide_monochrome()
         if cfg.mode == "unpaired" and cfg.prior == "recognise" and self.sources:
@@ -450,7 +451,7 @@ class Trainer:
         extra = {"step": self.step_num, "elapsed_s": round(self.elapsed, 1)}
         if self.recognised is not None:  # what the unpaired run started from, for the user to read
             extra["recognised_look"] = [[n, round(w, 4)] for n, w in self.recognised.weights[:5]]
-        if getattr(self, "layers", None) is not None:  # the style photos' film and age layers (looks.layered)
+        if self.layers is not None:  # the style photos' film and age layers (looks.layered)
             extra["layers"] = self.layers.to_dict()
         save_style(self.out, self.cfg.arch, self.gen_config.to_dict(), self.cfg.labels, cfg_dict,
                    self.saved_weights(), extra)

@@ -11,7 +11,6 @@ import json
 import math
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -152,15 +151,13 @@ def toning_words(toner: tuple | None) -> str:
     return f"{name} ({'strong' if c > 12 else 'medium' if c > 6 else 'light'})"
 
 
-def bundled_dir() -> Path:
-    return Path(str(resources.files("retrogan") / "data" / "transfer"))
-
-
 @lru_cache(maxsize=2)
 def load_estimator(folder: str | None = None) -> LayerNet:
     from safetensors.torch import load_file
 
-    d = Path(folder) if folder else bundled_dir()
+    from .model import bundled_model_dir
+
+    d = Path(folder) if folder else bundled_model_dir()
     cfg = json.loads((d / CONFIG).read_text())
     net = LayerNet(cfg["n_features"], cfg["hidden"])
     net.load_state_dict(load_file(str(d / WEIGHTS)))
@@ -169,7 +166,7 @@ def load_estimator(folder: str | None = None) -> LayerNet:
 
 def estimate_layers(rgbs: list[np.ndarray], folder: str | None = None) -> Layers:
     """The layers of one look from one or more references ((H, W, 3) float in [0, 1] each): the network's figures
-    averaged over the references, the print's tone from the pooled pixels of those read as monochrome."""
+    averaged over the references; for a monochrome print, its tone from all the references' pixels pooled."""
     net = load_estimator(folder)
     with torch.no_grad():
         v = net(torch.from_numpy(np.stack([features(r) for r in rgbs]))).mean(0).numpy()

@@ -78,7 +78,7 @@ async def _answer(fut, server: "Server", request: Request | None = None) -> Resp
                "X-Image-Size": f"{out.width}x{out.height}"}
     if out.warnings:
         headers["X-Retrogan-Warnings"] = "; ".join(out.warnings).encode("ascii", "replace").decode()
-    if getattr(out, "layers", ""):
+    if out.layers:
         headers["X-Retrogan-Layers"] = out.layers.encode("ascii", "replace").decode()
     return Response(out.data, media_type=out.media_type, headers=headers)
 
