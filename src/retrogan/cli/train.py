@@ -60,10 +60,12 @@ def unpaired(
     output: Path = typer.Option(..., "-o", "--output"),
     inputs: Optional[Path] = typer.Option(None, "--inputs", help="Folder of modern photos."),
     style: Optional[Path] = typer.Option(None, "--style", help="Folder of photos in the target look (other scenes)."),
-    prior: str = typer.Option("recognise", "--prior", help="Start from the look the bundled transfer model recognises "
-                                                           "in --style (recognise) or from nothing (none)."),
-    prior_model: Optional[Path] = typer.Option(None, "--prior-model", help="A transfer model folder with a look "
-                                                                            "catalogue, instead of the bundled one."),
+    prior: str = typer.Option("reader", "--prior", help="Start from the look the bundled look reader reads in "
+                              "--style (reader), from the older transfer model's recognised mixture of catalogue "
+                              "looks (recognise), or from nothing (none)."),
+    prior_model: Optional[Path] = typer.Option(None, "--prior-model", help="A folder with a look reader (or, for "
+                                               "--prior recognise, a transfer model and its catalogue) instead of "
+                                               "the bundled one."),
     layers: bool = typer.Option(True, "--layers/--no-layers", help="Read the style photos' film and age layers "
                                 "(grain, softness, halation, vignette, dust, a print's toning) and render them under "
                                 "the learned colour."),
@@ -71,13 +73,13 @@ def unpaired(
     batch: int = _OPTS["batch"], seed: int = _OPTS["seed"], device: str = _OPTS["device"],
     resume: bool = _OPTS["resume"], overwrite: bool = _OPTS["overwrite"], quiet: bool = _OPTS["quiet"],
 ) -> None:
-    """Self-training: the look recognised in the style folder gives pseudo-pairs to start from; adversarial
+    """Self-training: the look read in the style folder gives pseudo-pairs to start from; adversarial
     training against the style folder with content preservation, then rounds in which trusted outputs become
     pseudo-pairs."""
     if not resume and not (inputs and style):
         _fail("give --inputs and --style")
-    if prior not in ("recognise", "none"):
-        _fail(f"--prior is recognise or none, not {prior!r}")
+    if prior not in ("reader", "recognise", "none"):
+        _fail(f"--prior is reader, recognise or none, not {prior!r}")
     sources = [{"inputs": str(inputs), "style": str(style), "label": "default"}] if inputs else []
     _run("unpaired", sources, output, arch, steps, minutes, batch, seed, device, resume, overwrite, quiet,
          prior=prior, prior_model=str(prior_model or ""), layers=layers)

@@ -1,5 +1,6 @@
-"""A reference's whole look (issue #29): the colour the reader gives, under the film and age layers estimated from
-the reference (``transfer.layers``), rendered by the film renderer at full resolution, seeded.
+"""A reference's whole look (issue #29): the colour the reader gives (the look reader's LUT, or the older
+transfer model's fast generator), under the film and age layers estimated from the reference
+(``transfer.layers``), rendered by the film renderer at full resolution, seeded.
 
 A monochrome reference gives a monochrome print: its colour is the print's own toning, black lift and faded
 whites, read from its pixels, and not the reader's. The layers' grain, softness and vignette take the place of the
@@ -14,12 +15,13 @@ import numpy as np
 from ..imaging.photo import Photo
 from .base import check_strength
 from .gan import GanLook
+from .read import ReadLook
 
 
 @dataclass
 class LayeredLook:
     name: str
-    colour: GanLook
+    colour: GanLook | ReadLook
     layers: "object"          # transfer.layers.Layers: what was read (saved with a trained style, printed)
     params: "object"          # film.params.FilmParams: the layers to render (after the user's amounts)
     arch: str = "fast"
@@ -58,8 +60,9 @@ class LayeredLook:
 
         if self.params.mono > 0:  # a monochrome print: the colour is its toning, not the reader's
             return render_array(rgb, self.params, strength=strength, seed=seed, frame_index=frame_index)
-        quiet = replace(th, vignette=th.vignette * 0, grain=th.grain * 0)  # the layers' grain and vignette instead
-        out = self.colour.render_theta(rgb, quiet, strength, seed, frame_index)
+        if hasattr(th, "grain"):  # a fast generator's θ: the layers' grain and vignette instead of its own
+            th = replace(th, vignette=th.vignette * 0, grain=th.grain * 0)
+        out = self.colour.render_theta(rgb, th, strength, seed, frame_index)
         return render_array(np.ascontiguousarray(out), self.params, strength=strength, seed=seed,
                             frame_index=frame_index)
 

@@ -18,10 +18,12 @@ from torch import nn
 
 from ..errors import StyleError
 from ..transfer.model import bundled_model_dir  # noqa: F401 (the API's name for it)
+from ..transfer.reader import has_reader, read_look
 from ..transfer.references import LAYER_SIDE, MIN_SIDE, REF_SIDE, load_reference  # noqa: F401 (API names)
 from .base import LutLook
 from .gan import GanLook
 from .layered import LayeredLook
+from .read import ReadLook
 
 # One or a few references of scenes the metric never saw read noisily, so the mixture is soft (the unpaired prior's
 # default too). Chosen on references held out of a scratch metric's training (DEVELOPERS.md, "Seen scenes"): tau 2
@@ -69,8 +71,10 @@ def _square(x: torch.Tensor) -> torch.Tensor:
 def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = None, backbone_weights=None,
                    fit: bool = False, fit_photos: list[np.ndarray] | None = None, fit_seconds: float = 60.0,
                    recognise: bool = False, log=None, layers: bool = False,
-                   layer_amounts: dict | None = None) -> GanLook | LutLook | LayeredLook:
-    """The look of ``refs`` (one or several photos of one look: their codes are averaged). ``fit``: refine the
+                   layer_amounts: dict | None = None) -> ReadLook | GanLook | LutLook | LayeredLook:
+    """The look of ``refs`` (one or several photos of one look). By default the look reader reads them (several
+    references as one pool of pixels) into one LUT of the structured colour model (a ``ReadLook``); a model folder
+    without a reader, ``fit`` and ``recognise`` use the older transfer model (its style codes are averaged). ``fit``: refine the
     code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves).
     ``recognise``: recognise the look on ``fit_photos`` (required) among the catalogue's looks (a LutLook); with
     ``fit``, the look metric is first adapted to those photos for ``fit_seconds`` (``recognise.adapted_metric``).
@@ -82,11 +86,20 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
     if recognise and not fit_photos:
         raise StyleError("recognising the look needs the photos to transform (at least one readable image)")
     folder = Path(model_dir) if model_dir else bundled_model_dir()
-    if not (folder / "transfer.json").exists():
-        raise StyleError(f"{folder}: no transfer model (transfer.json) there")
+    if not (folder / "transfer.json").exists() and not has_reader(folder):
+        raise StyleError(f"{folder}: no look reader (reader.json) or transfer model (transfer.json) there")
+    if (fit or recognise) and not (folder / "transfer.json").exists():
+        raise StyleError(f"{folder}: --fit and --recognise need a transfer model (transfer.json) there")
     images = [load_reference(r) for r in refs]
-    model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
     name = "+".join(Path(r).stem for r in refs)[:60]
+    if not (fit or recognise) and has_reader(folder):
+        table, mono = read_look(images, folder)
+        if log:
+            log(f"read look: {'monochrome' if mono >= 0.5 else 'colour'} (the look reader, {len(images)} "
+                f"reference{'s' if len(images) > 1 else ''})")
+        look = ReadLook(f"reference:{name}", table, mono)
+        return layered(look, refs, layer_amounts, log) if layers else look
+    model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
     if recognise:
         return _recognised(folder, model, images, fit_photos, name, log, fit_seconds if fit else None)
     batch = torch.stack([_square(x) for x in images])
@@ -105,7 +118,7 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
     return layered(look, refs, layer_amounts, log)
 
 
-def layered(look: GanLook, refs: list, amounts: dict | None = None, log=None) -> LayeredLook:
+def layered(look: GanLook | ReadLook, refs: list, amounts: dict | None = None, log=None) -> LayeredLook:
     """``look`` under the film and age layers read from the reference files ``refs``."""
     from ..transfer.layers import estimate_layers
 

@@ -45,7 +45,8 @@ class TrainConfig:
     lambda_stats: float = 0.0
     self_rounds: int = 2
     self_keep: float = 0.5             # fraction of pseudo-pairs kept per round (most trusted by D and content)
-    prior: str = "recognise"           # unpaired start: recognise (the look read by the transfer model) | none
+    prior: str = "reader"              # unpaired start: reader (the look reader's reading of the style photos) |
+                                       # recognise (the transfer model's mixture of catalogue looks) | none
     prior_tau: float = 4.0             # spread of the recognised mixture of catalogue looks (4, not 1: on scenes
                                        # the metric never saw, 1 trusts misreadings; DEVELOPERS.md "Seen scenes")
     prior_model: str = ""              # transfer model folder with a look catalogue ("" = the bundled one)
@@ -85,4 +86,5 @@ class TrainConfig:
 
 # what a run behaved like before each of these settings existed (their defaults changed that behaviour)
 BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut",
-                      "lambda_bend_mono": 1.0, "finish_bending": 0.0, "layers": False}
+                      "lambda_bend_mono": 1.0, "finish_bending": 0.0, "layers": False,
+                      "prior": "recognise"}

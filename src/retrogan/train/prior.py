@@ -1,6 +1,8 @@
-"""The look prior for unpaired training: the look recognised in the style folder (``transfer.recognise``) renders
-the modern photos into pseudo-pairs before any adversarial step, so the GAN starts from the right look instead of
-chasing the style folder's scenes."""
+"""The look prior for unpaired training: the look read in the style folder renders the modern photos into
+pseudo-pairs before any adversarial step, so the GAN starts from the right look instead of chasing the style
+folder's scenes. ``read`` (the default, prior "reader"): the look reader reads the style photos as one pool
+(``transfer.reader``); ``recognise`` (prior "recognise"): the older route, a mixture of catalogue looks recognised by
+the transfer model (``transfer.recognise``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,6 +19,19 @@ def recogniser_dir(path: str = "") -> Path:
     from ..transfer.model import bundled_model_dir
 
     return Path(path) if path else bundled_model_dir()
+
+
+def read(style: list[torch.Tensor], model_dir: str = "") -> Recognised:
+    """The style photos' look as the look reader reads them (all of them as one pool of pixels)."""
+    from ..transfer.reader import has_reader, read_look
+
+    folder = recogniser_dir(model_dir)
+    if not has_reader(folder):
+        raise StyleError(f"{folder}: no look reader (reader.json) there; train with --prior recognise or none, "
+                         f"or name a folder that has one")
+    table, mono = read_look([x.float() for x in style], folder)
+    kind = "monochrome" if mono >= 0.5 else "colour"
+    return Recognised(L.from_table(table), [(f"the look reader's reading ({kind})", 1.0)])
 
 
 def recognise(sources: list[torch.Tensor], style: list[torch.Tensor], tau: float = 1.0,

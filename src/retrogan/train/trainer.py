@@ -104,16 +104,17 @@ class Trainer:
         self.layers = None  # unpaired: the style photos' film and age layers (train.run.style_layers), saved with it
         if not resume:
             self._decide_monochrome()
-        if cfg.mode == "unpaired" and cfg.prior == "recognise" and self.sources:
-            from .prior import prior_pairs, recognise, start_from
+        if cfg.mode == "unpaired" and cfg.prior in ("reader", "recognise") and self.sources:
+            from .prior import prior_pairs, read, recognise, start_from
 
-            self.recognised = recognise(self.sources, self.style_images, cfg.prior_tau, cfg.prior_model)
+            self.recognised = (read(self.style_images, cfg.prior_model) if cfg.prior == "reader" else
+                               recognise(self.sources, self.style_images, cfg.prior_tau, cfg.prior_model))
             self.pairs = prior_pairs(self.recognised, self.sources)
             if not resume and start_from(self.G, self.recognised.lut):
                 self.G_ema.load_state_dict(self.G.state_dict())
             log(f"recognised look: {self.recognised.summary()}")
-        elif cfg.mode == "unpaired" and cfg.prior not in ("recognise", "none"):
-            raise RetroganError(f"unknown prior {cfg.prior!r}: recognise or none")
+        elif cfg.mode == "unpaired" and cfg.prior not in ("reader", "recognise", "none"):
+            raise RetroganError(f"unknown prior {cfg.prior!r}: reader, recognise or none")
         self.thumbs = {}
         self.step_num, self.elapsed, self.round = 0, 0.0, 0
         if resume:
