@@ -248,7 +248,8 @@ def test_missing_catalogue_is_named(tmp_path):
         recognise([photo(MODERN[0])], [photo(OTHER[0])], model_dir=str(tmp_path))
 
 
-def test_unpaired_training_starts_from_the_recognised_look(tmp_path):
+@pytest.mark.parametrize("prior", ["reader", "recognise"])
+def test_unpaired_training_starts_from_the_recognised_look(tmp_path, prior):
     from test_train import config
 
     from retrogan.train.trainer import Trainer
@@ -256,8 +257,8 @@ def test_unpaired_training_starts_from_the_recognised_look(tmp_path):
     sources = [photo(f, 96) for f in MODERN]
     sepia = looks()["sepia"]
     style = [L.trilinear(photo(f, 96)[None], sepia)[0] for f in OTHER + ["hubble_deep_field.jpg"]]
-    t = Trainer(config(tmp_path, mode="unpaired", steps=4, self_rounds=1), tmp_path / "u", sources=sources,
-                style_images=style, log=lambda m: None)
+    t = Trainer(config(tmp_path, mode="unpaired", steps=4, self_rounds=1, prior=prior), tmp_path / "u",
+                sources=sources, style_images=style, log=lambda m: None)
     assert len(t.pairs) == len(sources)
     for p, s in zip(t.pairs, sources):
         assert torch.equal(p.source, s)
@@ -277,7 +278,7 @@ def test_unpaired_training_starts_from_the_recognised_look(tmp_path):
     t.fit()
     info = json.loads((tmp_path / "u" / "style.json").read_text())
     assert info["recognised_look"][0][0] == t.recognised.weights[0][0]
-    assert info["train"]["prior"] == "recognise"
+    assert info["train"]["prior"] == prior
     plain = Trainer(config(tmp_path, mode="unpaired", steps=2, prior="none"), tmp_path / "v", sources=sources,
                     style_images=style, log=lambda m: None)
     assert plain.pairs == [] and plain.recognised is None
@@ -321,4 +322,4 @@ def test_cli_unpaired_reports_the_recognised_look_and_rejects_a_bad_prior(tmp_pa
     assert r.returncode == 0, r.stderr
     assert "recognised look:" in r.stderr
     info = json.loads((tmp_path / "s" / "style.json").read_text())
-    assert info["recognised_look"] and info["train"]["prior"] == "recognise"
+    assert info["recognised_look"] and info["train"]["prior"] == "reader"  # the default since #28
