@@ -1,6 +1,7 @@
 """Real old photographs as references on modern photos of scenes no model saw (issue #28): each row is one reference
 (../shared/data/vintage_real, ../shared/data/vintage: sepia and toned portraits, a black-and-white print, 1980s
-snapshot prints, Kodak PhotoCD film scans), then the look reader's colour (`retrogan transfer --no-layers`) on four
+snapshot prints, Kodak PhotoCD film scans), then the reference's colour (`retrogan transfer --no-layers`: the look
+reader's LUT, or a monochrome print's toning where the layer estimator finds one) on four
 test-split photos of ../shared/data/modern (a person, a street, a landscape, an object), then the whole look with the
 film and age layers on the first photo, then the previous transfer model's colour on the first photo (before #28).
 
@@ -45,7 +46,7 @@ def main() -> None:
     cols = 1 + len(photos) + 2
     sheet = Image.new("RGB", (cols * CELL, len(refs) * (CELL + 16) + 20), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
-    heads = (["reference"] + [f"photo {i + 1}: reader" for i in range(len(photos))]
+    heads = (["reference"] + [f"photo {i + 1}: colour" for i in range(len(photos))]
              + ["photo 1: + layers", "photo 1: before (#28)"])
     for i, t in enumerate(heads):
         draw.text((i * CELL + 4, 4), t, fill=(0, 0, 0))
@@ -67,18 +68,28 @@ def main() -> None:
         src = np.mean([lab_mean(p.rgb) for p in photos], 0)
         out = np.mean([lab_mean(o) for o in outs], 0)
         cell = lambda v: f"{v[0]:.0f}, {v[1]:+.1f}, {v[2]:+.1f}"  # noqa: E731
-        lines.append(f"| {path.name} | {'mono' if look.mono >= 0.5 else 'colour'} | {cell(ref_lab)} | {cell(src)} | "
+        kind = f"{'mono' if reader_mono(path) >= 0.5 else 'colour'} / {'mono' if hasattr(look, 'layers') else 'colour'}"
+        lines.append(f"| {path.name} | {kind} | {cell(ref_lab)} | {cell(src)} | "
                      f"{cell(out)} |")
         print(lines[-1], flush=True)
     RESULTS.mkdir(exist_ok=True)
     sheet.save(RESULTS / "reader_gallery.png", optimize=True)
     (RESULTS / "reader_gallery.md").write_text(
         "`benchmarks/reader_gallery.py`: real old photographs as references (rows) on four test-split photos of "
-        "../shared/data/modern: the look reader's colour (`retrogan transfer --no-layers`), the whole look with "
+        "../shared/data/modern: the reference's colour (`retrogan transfer --no-layers`), the whole look with "
         "the film and age layers on the first photo, and the previous transfer model's colour on the first photo. "
         "Picture: reader_gallery.png.\n\n"
         "Mean CIELAB (L*, a*, b*) of the reference, of the four photos as they are, and of the four results.\n\n"
+        "Read as: by the look reader / by the layer estimator's print detector (which decides).\n\n"
         "| reference | read as | reference | photos | results |\n|---|---|---|---|---|\n" + "\n".join(lines) + "\n")
+
+
+def reader_mono(path: Path) -> float:
+    from retrogan.looks.reference import load_reference
+    from retrogan.transfer.model import bundled_model_dir
+    from retrogan.transfer.reader import read_look
+
+    return read_look([load_reference(path)], bundled_model_dir())[1]
 
 
 def previous_look(path: Path, folder: Path):

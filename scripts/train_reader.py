@@ -9,7 +9,8 @@ predicted and the true look on pixels of other training photos (what the look do
 of the weight, on uniformly random colours (what it does to any colour), plus the monochrome switch's cross-entropy.
 
     .venv/bin/python scripts/train_reader.py --minutes 40            # resumes from .cache/reader/ckpt.pt
-    .venv/bin/python scripts/train_reader.py --scenes 100 --minutes 8 --out .cache/reader/curve_100   # learning curve
+    .venv/bin/python scripts/train_reader.py --scenes 150 --steps 1200 --minutes 60 --fresh \
+        --out .cache/reader/curve_150                                # the learning curve: equal steps, fewer scenes
 
 Writes src/retrogan/data/transfer/reader.{safetensors,json} (config, data, validation figures) unless --out."""
 from __future__ import annotations
@@ -286,7 +287,7 @@ def main() -> None:
                     "history": json.dumps(history), "best_score": best[0], "best": best[1], "config": cfg}, ckpt)
 
     while step < args.steps and elapsed < budget:
-        frac = elapsed / budget
+        frac = max(elapsed / budget, step / args.steps)   # the schedule ends with whichever budget ends first
         for g, base in zip(opt.param_groups, (args.lr, args.lr * 0.3)):
             g["lr"] = float(base * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, frac)))))
         k = 1 if rng.random() < 0.5 else int(rng.integers(2, 11))
@@ -318,8 +319,8 @@ def main() -> None:
     info = {"steps": step, "seconds": round(elapsed), "train_photos": len(files), "looks": len(pool),
             "validation": evaluate(model, val, val_pixels), "history": history[-40:], "training": cfg,
             "data": "train split of ../shared/data/modern (benchmarks/splits/modern.json; credits: "
-                    "reader_sources.csv), film LUTs of the RawTherapee Film Simulation collection (CC BY-SA 4.0) "
-                    "minus the benchmark's six stocks"}
+                    "layers_sources.csv, the same 731 photos), film LUTs of the RawTherapee Film Simulation "
+                    "collection (CC BY-SA 4.0) minus the benchmark's six stocks"}
     out = args.out or (ROOT / "src" / "retrogan" / "data" / "transfer")
     save_reader(model, out, info)
     print(f"saved {out} after {step} steps ({elapsed / 60:.1f} min): {info['validation']}", flush=True)

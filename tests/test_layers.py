@@ -103,8 +103,11 @@ def test_a_monochrome_reference_gives_a_monochrome_result(tmp_path):
     hues = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))[np.hypot(lab[:, 1], lab[:, 2]) > 3]
     r = np.abs(np.mean(np.exp(1j * np.radians(hues))))
     assert math.degrees(math.sqrt(-2 * math.log(r))) < 10  # circular spread of the coloured pixels' hues
-    plain = reference_look([path])
-    assert not hasattr(plain, "layers")
+    plain = reference_look([path])  # the colour only: a monochrome print's toning, no other layer
+    assert plain.layers.monochrome
+    p = plain.params
+    assert p.mono == 1 and p.grain == p.softness == p.halation == p.vignette == p.dust == 0
+    assert np.array_equal(plain.apply(Photo(rgb=chart), seed=0).rgb, plain.apply(Photo(rgb=chart), seed=5).rgb)
 
 
 def test_the_transfer_command_takes_layer_amounts(tmp_path, jpeg_file):

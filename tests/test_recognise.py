@@ -269,7 +269,8 @@ def test_unpaired_training_starts_from_the_recognised_look(tmp_path, prior):
 
     assert float(t.G.colour.mono[0]) == 1.0
     start = t.stylize_tensor(sources[0], 0)
-    assert (start - t.pairs[0].target).abs().mean() < 0.03
+    # (the reader's monochrome look weighs the channels by its own matrix, the monochrome model by luma at the start)
+    assert (start - t.pairs[0].target).abs().mean() < (0.03 if prior == "recognise" else 0.05)
     assert chroma_beyond_toning([start.permute(1, 2, 0).numpy()]) < 2.0
     # a sepia style folder: the pseudo-targets are much nearer the sources' sepia renders than the sources are
     truth = [L.trilinear(x[None], sepia)[0] for x in sources]
@@ -320,6 +321,6 @@ def test_cli_unpaired_reports_the_recognised_look_and_rejects_a_bad_prior(tmp_pa
     assert r.returncode == 2 and "--prior" in r.stderr
     r = subprocess.run(base + ["-o", str(tmp_path / "s"), "--steps", "2"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "recognised look:" in r.stderr
+    assert "look read: the look reader's reading of 4 style photos" in r.stderr, r.stderr
     info = json.loads((tmp_path / "s" / "style.json").read_text())
     assert info["recognised_look"] and info["train"]["prior"] == "reader"  # the default since #28

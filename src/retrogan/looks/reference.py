@@ -1,11 +1,14 @@
-"""A look read from reference photos by the transfer model (ST-GAN): ``reference_look(paths)`` checks the references,
-computes their style code (optionally ``fit``-refined) and returns a GanLook that renders any photo or video frame
-at full resolution like a trained fast style. ``recognise``: instead, the look is recognised among the looks the
-model was trained on (its catalogue, read by the learned look metric on the model's encoder, ``transfer.recognise``)
-on the photos to transform, and rendered as that mixture's 3D LUT, limited to mixtures of catalogue looks. Neither
-route reads a reference scene it was not trained on well yet (benchmarks/results/stgan_reference_unseen.md: 7.56
-feed-forward, 5.82 recognised, 8.04 doing nothing on five references; recognise_unseen.md: 6.97 recognised against
-8.00 over all 14 test photos as references; DEVELOPERS.md, "Seen scenes" and "Scene spread")."""
+"""A look read from reference photos: ``reference_look(paths)`` checks the references and, by default, reads them with
+the look reader (``transfer.reader``: colour statistics -> the structured colour model, one 3D LUT; a ``ReadLook``),
+or a monochrome print's toning where the layer estimator finds one (``transfer.layers``), with the reference's film
+and age layers on request (``LayeredLook``). On 156 scenes no model saw it scores 6.14 ΔE2000 over six film stocks
+from one reference (doing nothing 7.02) and 6.59 over six old-process looks (14.80):
+benchmarks/results/reader.md, docs/reader.md.
+
+The older transfer model (ST-GAN: style encoder + the fast generator's style-modulated layer) remains for ``fit``
+(its style code refined on the photos to transform) and ``recognise`` (the look recognised among its catalogue's
+looks by the learned look metric on the photos to transform, rendered as that mixture's 3D LUT); a model folder
+without a reader uses it too."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -17,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import StyleError
+from ..transfer.layers import LAYER_NAMES
 from ..transfer.model import bundled_model_dir  # noqa: F401 (the API's name for it)
 from ..transfer.reader import has_reader, read_look
 from ..transfer.references import LAYER_SIDE, MIN_SIDE, REF_SIDE, load_reference  # noqa: F401 (API names)
@@ -98,7 +102,11 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
             log(f"read look: {'monochrome' if mono >= 0.5 else 'colour'} (the look reader, {len(images)} "
                 f"reference{'s' if len(images) > 1 else ''})")
         look = ReadLook(f"reference:{name}", table, mono)
-        return layered(look, refs, layer_amounts, log) if layers else look
+        if layers:
+            return layered(look, refs, layer_amounts, log)
+        # the colour only; a monochrome print's colour is its toning, and the layer estimator's print detector
+        # (tuned on real old prints: benchmarks/layer_recovery.py) catches scans with stray colour the reader misses
+        return layered(look, refs, {k: 0.0 for k in LAYER_NAMES if k != "tone"}, log, colour_only=True)
     model = _loaded(str(folder.resolve()), str(backbone_weights) if backbone_weights else None)
     if recognise:
         return _recognised(folder, model, images, fit_photos, name, log, fit_seconds if fit else None)
@@ -118,13 +126,20 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
     return layered(look, refs, layer_amounts, log)
 
 
-def layered(look: GanLook | ReadLook, refs: list, amounts: dict | None = None, log=None) -> LayeredLook:
-    """``look`` under the film and age layers read from the reference files ``refs``."""
+def layered(look: GanLook | ReadLook, refs: list, amounts: dict | None = None, log=None,
+            colour_only: bool = False) -> LayeredLook | ReadLook:
+    """``look`` under the film and age layers read from the reference files ``refs``. ``colour_only``: ``look``
+    itself unless the references are a monochrome print (then its toning, with no other layer)."""
     from ..transfer.layers import estimate_layers
 
     pixels = [load_reference(r, LAYER_SIDE, short=True).permute(1, 2, 0).numpy() for r in refs]
     found = estimate_layers(pixels)
-    if log:
+    if colour_only:
+        if not found.monochrome:
+            return look
+        if log:
+            log("a monochrome print: its toning, " + found.describe().split("print: ", 1)[-1])
+    elif log:
         log(f"layers: {found.describe()}")
     try:
         params = found.params(amounts)

@@ -29,9 +29,8 @@ def read(style: list[torch.Tensor], model_dir: str = "") -> Recognised:
     if not has_reader(folder):
         raise StyleError(f"{folder}: no look reader (reader.json) there; train with --prior recognise or none, "
                          f"or name a folder that has one")
-    table, mono = read_look([x.float() for x in style], folder)
-    kind = "monochrome" if mono >= 0.5 else "colour"
-    return Recognised(L.from_table(table), [(f"the look reader's reading ({kind})", 1.0)])
+    table, _ = read_look([x.float() for x in style], folder)  # monochrome or not: the trainer decides from the data
+    return Recognised(L.from_table(table), [(f"the look reader's reading of {len(style)} style photos", 1.0)])
 
 
 def recognise(sources: list[torch.Tensor], style: list[torch.Tensor], tau: float = 1.0,

@@ -112,7 +112,8 @@ class Trainer:
             self.pairs = prior_pairs(self.recognised, self.sources)
             if not resume and start_from(self.G, self.recognised.lut):
                 self.G_ema.load_state_dict(self.G.state_dict())
-            log(f"recognised look: {self.recognised.summary()}")
+            log(f"look read: {self.recognised.weights[0][0]}" if cfg.prior == "reader" else
+                f"recognised look: {self.recognised.summary()}")
         elif cfg.mode == "unpaired" and cfg.prior not in ("reader", "recognise", "none"):
             raise RetroganError(f"unknown prior {cfg.prior!r}: reader, recognise or none")
         self.thumbs = {}
