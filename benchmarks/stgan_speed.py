@@ -1,8 +1,8 @@
 """Speed of the learned looks on a 4K JPEG, interleaved with the yardstick (JPEG decode + encode of the same file) in
-one run: reference transfer (the look reader since issue #28; reading the reference's look once, then per photo: read, analyse + render
-at full resolution, write), with the reference's film and age layers (what `retrogan transfer` does by default since
-issue #29) and with its colour only (`--no-layers`), and the zoo's showcase look (a label of the bundled multi-style cGAN; it was the default
-look until #31 made an era preset the default).
+one run: reference transfer (the look reader since issue #28; reading the reference's look once, then per photo:
+read, analyse + render at full resolution, write), with the reference's film and age layers (what `retrogan
+transfer` does by default since issue #29) and with its colour only (`--no-layers`), and the zoo's showcase look (a
+label of the bundled multi-style cGAN; it was the default look until #31 made an era preset the default).
 
     python benchmarks/stgan_speed.py [--repeats 7]
 """
@@ -79,7 +79,8 @@ def main() -> None:
             ["yardstick: Pillow JPEG decode + encode of the same file", f"{med(yard) * 1000:.0f}"],
             ["ratio transfer / yardstick", f"{med(total) / med(yard):.2f}x"],
             ["ratio learned look / yardstick", f"{med(zoo) / med(yard):.2f}x"]]
-    md = (f"`python benchmarks/stgan_speed.py` — reference transfer (`retrogan transfer`: the look reader, #28) of a 3840x2160 JPEG (q95), medians of "
+    md = (f"`python benchmarks/stgan_speed.py` — reference transfer (`retrogan transfer`: the look reader, #28) of "
+          f"a 3840x2160 JPEG (q95), medians of "
           f"{args.repeats} interleaved runs, reference: a 1920s police photograph (vintage_real).\n\n"
           + markdown_table(["step", "ms"], rows) + "\n")
     print(md)

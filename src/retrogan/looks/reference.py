@@ -78,8 +78,8 @@ def reference_look(refs: list[str | Path], *, model_dir: str | Path | None = Non
                    layer_amounts: dict | None = None) -> ReadLook | GanLook | LutLook | LayeredLook:
     """The look of ``refs`` (one or several photos of one look). By default the look reader reads them (several
     references as one pool of pixels) into one LUT of the structured colour model (a ``ReadLook``); a model folder
-    without a reader, ``fit`` and ``recognise`` use the older transfer model (its style codes are averaged). ``fit``: refine the
-    code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves).
+    without a reader, ``fit`` and ``recognise`` use the older transfer model (its style codes are averaged).
+    ``fit``: refine the code on thumbnails of ``fit_photos`` (the photos to be transformed; default: the references themselves).
     ``recognise``: recognise the look on ``fit_photos`` (required) among the catalogue's looks (a LutLook); with
     ``fit``, the look metric is first adapted to those photos for ``fit_seconds`` (``recognise.adapted_metric``).
     ``layers``: the film and age layers of the references too (grain, softness, halation, vignette, dust, and a
