@@ -13,12 +13,13 @@ def transfer(
     reference: List[str] = typer.Option(..., "--reference", "--ref",
                                         help="A photo in the look to copy; repeat for several of the same look."),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder."),
-    fit: bool = typer.Option(False, "--fit", help="Refine the reading on these photos first (bounded time; with "
-                             "--recognise, experimental: adapt the look metric to these scenes first)."),
+    fit: bool = typer.Option(False, "--fit", help="Use the older transfer model and refine its reading on these "
+                             "photos first (bounded time; with --recognise, experimental: adapt the look metric to "
+                             "these scenes first)."),
     fit_seconds: float = typer.Option(60.0, "--fit-seconds", min=1.0, help="Time budget of --fit."),
-    recognise: bool = typer.Option(False, "--recognise", help="Recognise the look among those the model was "
-                                   "trained on (a mixture of catalogue looks, read on the inputs) and render it as a "
-                                   "3D LUT, instead of the generator's code."),
+    recognise: bool = typer.Option(False, "--recognise", help="Use the older transfer model: recognise the look "
+                                   "among those it was trained on (a mixture of catalogue looks, read on the inputs) "
+                                   "and render it as a 3D LUT, instead of the look reader's reading."),
     layers: bool = typer.Option(True, "--layers/--no-layers", help="Copy the reference's film and age layers too: "
                                 "grain, softness, halation, vignette, dust, and a monochrome print's toning (not with "
                                 "--recognise)."),
@@ -27,7 +28,8 @@ def transfer(
                                          "0 turns it off, e.g. --layer dust=0 --layer grain=0.5. Repeatable."),
     strength: float = typer.Option(1.0, "--strength", min=0.0, max=1.0),
     seed: int = typer.Option(0, "--seed"),
-    model: Optional[str] = typer.Option(None, "--model", help="A transfer model folder (default: the bundled one)."),
+    model: Optional[str] = typer.Option(None, "--model", help="A folder with a look reader and/or a transfer model "
+                                        "(default: the bundled one)."),
     vgg_weights: Optional[str] = typer.Option(None, "--vgg-weights", envvar="RETROGAN_VGG19_WEIGHTS",
                                               help="torchvision-format vgg19 state dict, for a model trained on VGG19 "
                                                    "features (safetensors or tensors-only .pth)."),
@@ -37,8 +39,9 @@ def transfer(
     max_pixels: float = typer.Option(200.0, "--max-pixels"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
-    """Read the look of the reference photo(s) and apply it to every input (the ST-GAN, feed-forward; --fit
-    refines it on the inputs). Goes on past bad inputs and exits 1 if any failed; a bad reference exits 2."""
+    """Read the look of the reference photo(s) and apply it to every input (the look reader; --fit and
+    --recognise use the older transfer model). Goes on past bad inputs and exits 1 if any failed; a bad reference
+    exits 2."""
 
     from ..errors import StyleError
     from ..looks.reference import reference_look
