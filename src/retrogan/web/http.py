@@ -117,9 +117,9 @@ def router(server: "Server") -> APIRouter:
                        fit_seconds: float = Form(0.0), recognise: bool = Form(False), layers: bool = Form(True),
                        grain: float = Form(1.0), softness: float = Form(1.0), halation: float = Form(1.0),
                        vignette: float = Form(1.0), tone: float = Form(1.0), dust: float = Form(1.0)) -> Response:
-        """The look of the ``reference`` photo(s) (repeat the field for several of one look) on ``file`` (the
-        ST-GAN, feed-forward; ``fit_seconds`` > 0 refines it on this photo first, up to the request timeout;
-        ``recognise`` reads it as a mixture of the looks the model knows, on this photo). ``layers``: copy the
+        """The look of the ``reference`` photo(s) (repeat the field for several of one look) on ``file`` (the look
+        reader; ``fit_seconds`` > 0 uses the older transfer model and refines it on this photo first, up to the
+        request timeout; ``recognise`` reads it with that model as a mixture of the looks it knows, on this photo). ``layers``: copy the
         references' film and age layers too; ``grain`` ... ``dust`` scale each of them (0 off, 1 as read, up to 4)."""
         if recognise and fit_seconds:
             raise WebError("recognise with fit_seconds adapts the reading to several photos, and this takes one: "
