@@ -30,12 +30,12 @@ from PIL import Image
 
 from _common import RESULTS, SHARED, machine, markdown_table, save
 from protocol import STOCKS
+from stgan_reference import PARAMETRIC_PRESETS
 from retrogan.metrics import ciede2000, srgb_to_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = ROOT / "benchmarks" / "splits" / "modern.json"
-PRESETS = ["tintype-1860s", "cyanotype-1880s", "albumen-1900s", "silver-gelatin-1930s", "technicolor-1950s",
-           "faded-print-1970s"]
+PRESETS = PARAMETRIC_PRESETS  # the renderer's six old-process presets (colour only: no stock LUT of their own)
 
 
 def split_photos(name: str, side: int, seed: int = 28) -> list[tuple[str, np.ndarray]]:
@@ -54,7 +54,7 @@ def split_photos(name: str, side: int, seed: int = 28) -> list[tuple[str, np.nda
 
 def looks() -> dict:
     """name -> (apply colour: float (H, W, 3) -> float, full render of a reference: uint8 -> float, or None)."""
-    from retrogan.film.params import FilmParams
+    from retrogan.film.fast import colour_part
     from retrogan.film.presets import PRESETS as P
     from retrogan.film.render import apply_colour
     from retrogan.luts import apply_lut_float, read_hald
@@ -65,7 +65,7 @@ def looks() -> dict:
         out[name] = (lambda x, t=table: apply_lut_float(x, t), None)
     for name in PRESETS:
         p = P[name].params
-        colour = FilmParams(**{k: getattr(p, k) for k in FilmParams.__dataclass_fields__ if k in COLOUR})
+        colour = colour_part(p)
 
         def apply(x, c=colour):
             flat = x.reshape(-1, 1, 3)
@@ -81,11 +81,6 @@ def looks() -> dict:
             return render_array(rgb8, still, seed=7).astype(np.float32) / 255
         out[name] = (apply, full)
     return out
-
-
-COLOUR = {"stock", "stock_mix", "exposure", "temperature", "tint", "crosstalk", "saturation", "gamma", "toe",
-          "shoulder", "emulsion", "mono", "toner", "toning", "fade_black", "fade_white", "tint_colour", "tint_amount",
-          "yellowing"}
 
 
 def delta_e(a: np.ndarray, b: np.ndarray) -> float:

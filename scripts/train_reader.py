@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from retrogan.film import lut as L  # noqa: E402
 from retrogan.transfer.bank import adjust_lut, load_luts  # noqa: E402
@@ -34,16 +35,14 @@ from retrogan.transfer.reader import SIDE, LookReader, save_reader  # noqa: E402
 from retrogan.transfer.reader_features import colour_features  # noqa: E402
 from retrogan.transfer.reader_looks import random_look  # noqa: E402
 from retrogan.transfer.stats import _lab  # noqa: E402
+from protocol import STOCKS  # noqa: E402  (benchmarks/protocol.py: the six development stocks)
 
 SHARED = ROOT.parent / "shared" / "data"
 SPLITS = ROOT / "benchmarks" / "splits" / "modern.json"
 CACHE = ROOT / ".cache" / "reader"
 THUMB = 96
 LOOKS_VERSION = 2   # bump after changing reader_looks (the pool of looks is cached)
-# the benchmark's looks (benchmarks/protocol.py STOCKS): never training looks
-HELD_OUT = {"color_negative__kodak_portra_400_vc_2.png", "color_negative__fuji_superia_200.png",
-            "slide__kodak_kodachrome_25.png", "cross_process__lomography_x_pro_slide_200.png",
-            "instant_color__polaroid_690_3.png", "bw__ilford_fp4_plus_125.png"}
+HELD_OUT = set(STOCKS.values())  # the benchmark's looks: never training looks
 
 
 def split_files(name: str) -> list[str]:

@@ -36,8 +36,12 @@ STRIP_PIXELS = 1 << 20
 
 @lru_cache(maxsize=32)
 def colour_table(p: FilmParams) -> np.ndarray:
-    colour_only = FilmParams(**{k: getattr(p, k) for k in _COLOUR_FIELDS})
-    return bake_colour_lut(colour_only, 65 if p.stock else 33)
+    return bake_colour_lut(colour_part(p), 65 if p.stock else 33)
+
+
+def colour_part(p: FilmParams) -> FilmParams:
+    """The pointwise colour settings of ``p`` only (what ``colour_table`` bakes)."""
+    return FilmParams(**{k: getattr(p, k) for k in _COLOUR_FIELDS})
 
 
 _COLOUR_FIELDS = ("stock", "stock_mix", "exposure", "temperature", "tint", "crosstalk", "saturation", "gamma", "toe",

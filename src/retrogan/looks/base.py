@@ -30,12 +30,16 @@ class LutLook:
         check_strength(strength)
         if strength == 0.0:
             return photo.with_rgb(photo.rgb.copy())
+        return photo.with_rgb(self.render(photo.rgb, strength))
+
+    def render(self, rgb: np.ndarray, strength: float = 1.0) -> np.ndarray:
+        """(H, W, 3) uint8 / uint16 / float through the table blended toward the identity by ``strength``."""
         table = blend_lut(self.table, strength)
-        if photo.rgb.dtype == np.uint8:
+        if rgb.dtype == np.uint8:
             from ..film.fast8 import lookup
 
-            return photo.with_rgb(lookup(photo.rgb, table))
-        return photo.with_rgb(apply_lut(photo.rgb, table))
+            return lookup(rgb, table)
+        return apply_lut(rgb, table)
 
 
 def check_strength(strength: float) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..luts.apply import apply_lut, blend_lut
+from ..luts.apply import blend_lut
 from .base import LutLook
 
 
@@ -48,9 +48,4 @@ class ReadLook(LutLook):
         return blend_lut(self.table, strength)
 
     def render_theta(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int = 0) -> np.ndarray:
-        table = self.colour_table(None, strength)
-        if rgb.dtype == np.uint8:
-            from ..film.fast8 import lookup
-
-            return lookup(rgb, table)
-        return apply_lut(rgb, table)
+        return self.render(rgb, strength)

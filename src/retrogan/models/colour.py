@@ -39,6 +39,17 @@ def apply_curves(v: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
     return (lo + t * (hi - lo)).reshape(v.shape)
 
 
+def structured(flat: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor, mono: torch.Tensor,
+               knots: torch.Tensor) -> torch.Tensor:
+    """flat (B, 3, N) colours through per-sample matrix (B, 3, 3), offset (B, 3), monochrome amount (B,) and curve
+    knots (B, 3, K) -> (B, 3, N)."""
+    c = matrix @ flat + offset[..., None]
+    luma = torch.tensor(LUMA, dtype=c.dtype, device=c.device)
+    y = torch.einsum("c,bcn->bn", luma, c)[:, None]
+    c = c + mono.view(-1, 1, 1) * (y - c)
+    return apply_curves(c.clamp(0, 1), knots)  # film saturates: beyond the gamut, its edge
+
+
 def keep_brightness(x: torch.Tensor, mono: torch.Tensor, dim: int = 1) -> torch.Tensor:
     """Blend x toward its mean over the colour channels (``dim``) by mono ((B,) in [0, 1]): at 1 only the part common
     to the channels, a brightness change, is left."""
@@ -57,7 +68,6 @@ class StructuredColour(nn.Module):
         self.black = nn.Parameter(torch.zeros(num_styles, 3))
         # steps of an identity curve: softplus(s) = 1 / (K - 1)
         self.steps = nn.Parameter(torch.full((num_styles, 3, knots - 1), math.log(math.expm1(1.0 / (knots - 1)))))
-        self.register_buffer("luma", torch.tensor(LUMA), persistent=False)
 
     def mono_amount(self, label: torch.Tensor) -> torch.Tensor:
         return self.mono[label].clamp(0.0, 1.0)
@@ -67,13 +77,8 @@ class StructuredColour(nn.Module):
 
     def forward(self, x: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """x: (B, 3, *) colours in [0, 1] (e.g. a LUT's lattice, warped) -> (B, 3, *)."""
-        b = x.shape[0]
-        flat = x.reshape(b, 3, -1)
-        c = self.matrix[label] @ flat + self.offset[label][..., None]
-        y = torch.einsum("c,bcn->bn", self.luma, c)[:, None]
-        m = self.mono_amount(label).view(b, 1, 1)
-        c = c + m * (y - c)
-        out = apply_curves(c.clamp(0, 1), self.knots(label))  # film saturates: beyond the gamut, its edge
+        flat = x.reshape(x.shape[0], 3, -1)
+        out = structured(flat, self.matrix[label], self.offset[label], self.mono_amount(label), self.knots(label))
         return out.reshape(x.shape)
 
     def curve_roughness(self) -> torch.Tensor:

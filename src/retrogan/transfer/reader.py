@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..film import lut as L
-from ..models.colour import LUMA, apply_curves, curve_knots
+from ..models.colour import curve_knots, keep_brightness, structured
 from .reader_features import FEATURES, colour_features, pooled
 
 WEIGHTS = "reader.safetensors"
@@ -31,14 +31,9 @@ MONO_THRESHOLD = 0.5
 
 def structured_lut(matrix, offset, mono, black, steps, n: int) -> torch.Tensor:
     """Per-sample structured colour (B, 3, 3), (B, 3), (B,), (B, 3), (B, 3, K-1) -> (B, 3, n, n, n) LUT."""
-    b = matrix.shape[0]
     grid = L.identity(n, matrix.dtype).to(matrix.device).reshape(1, 3, -1)
-    c = matrix @ grid + offset[..., None]
-    luma = torch.tensor(LUMA, dtype=c.dtype, device=c.device)
-    y = torch.einsum("c,bcn->bn", luma, c)[:, None]
-    c = c + mono.view(b, 1, 1) * (y - c)
-    out = apply_curves(c.clamp(0, 1), curve_knots(black, steps))
-    return out.reshape(b, 3, n, n, n)
+    out = structured(grid, matrix, offset, mono, curve_knots(black, steps))
+    return out.reshape(matrix.shape[0], 3, n, n, n)
 
 
 class LookReader(nn.Module):
@@ -59,20 +54,11 @@ class LookReader(nn.Module):
         """Features (B, F) -> the colour model's parameters and the residual weights."""
         h = self.head(self.net((f - self.mean) / self.std))
         b = h.shape[0]
-        i = 0
-
-        def take(k):
-            nonlocal i
-            out = h[:, i:i + k]
-            i += k
-            return out
-        matrix = torch.eye(3, device=h.device) + 0.5 * take(9).view(b, 3, 3)
-        offset = 0.2 * take(3)
-        black = 0.2 * take(3)
-        steps = math.log(math.expm1(1.0 / (KNOTS - 1))) + take(3 * (KNOTS - 1)).view(b, 3, KNOTS - 1)
-        mono_logit = take(1)[:, 0]
-        weights = take(self.config["n_basis"])
-        return matrix, offset, black, steps, mono_logit, weights
+        matrix, offset, black, steps, mono_logit, weights = h.split(
+            [9, 3, 3, 3 * (KNOTS - 1), 1, self.config["n_basis"]], 1)
+        matrix = torch.eye(3, device=h.device) + 0.5 * matrix.reshape(b, 3, 3)
+        steps = math.log(math.expm1(1.0 / (KNOTS - 1))) + steps.reshape(b, 3, KNOTS - 1)
+        return matrix, 0.2 * offset, 0.2 * black, steps, mono_logit[:, 0], weights
 
     def lut_from_features(self, f: torch.Tensor, hard_mono: bool = False):
         """-> (B, 3, N, N, N) LUTs and the monochrome logits."""
@@ -82,9 +68,7 @@ class LookReader(nn.Module):
             mono = (mono >= MONO_THRESHOLD).to(mono.dtype)
         n = self.config["lut_size"]
         lut = structured_lut(matrix, offset, mono, black, steps, n)
-        residual = torch.einsum("bk,kcxyz->bcxyz", weights, self.basis)
-        m = mono.view(-1, 1, 1, 1, 1)
-        residual = residual + m * (residual.mean(1, keepdim=True) - residual)
+        residual = keep_brightness(torch.einsum("bk,kcxyz->bcxyz", weights, self.basis), mono)
         return (lut + residual).clamp(0, 1), mono_logit
 
     def forward(self, refs: torch.Tensor, hard_mono: bool = False):
