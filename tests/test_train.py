@@ -160,7 +160,7 @@ def test_a_config_saved_before_a_setting_resumes_as_it_trained():
     del saved["lut_lr_per_label"], saved["ema_per_label"], saved["colour_model"]  # written before these existed
     old = TrainConfig.from_dict(saved)
     assert not old.lut_lr_per_label and not old.ema_per_label and old.colour_model == "lut"
-    assert TrainConfig().colour_model == "structured"
+    assert TrainConfig().colour_model == "structured-linear"
     assert TrainConfig().lut_lr_per_label and TrainConfig().ema_per_label  # new runs get them
     with pytest.raises(ValueError, match="unknown training settings: bogus"):
         TrainConfig.from_dict({**saved, "bogus": 1})

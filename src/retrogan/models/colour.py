@@ -2,6 +2,8 @@
 
     c = M x + o                       a channel-mixing matrix (the dyes' and the emulsion's spectral response)
     c = c + m (w·c - c)               monochrome (m = 1, from the training targets): every channel one weighted sum
+                                      (``linear_mono``: the sum is taken in linear light, as an emulsion's exposure
+                                      is, y = enc(w·(M lin(x) + o)))
     y_k = f_k(clip(c_k, 0, 1))        one monotone curve per channel (tone, toning, fade, black lift)
 
 plus a residual 3D LUT R (the look's own plus the analyser's per-photo basis), held smooth by a bending prior so
@@ -17,6 +19,8 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..film._util import linear_to_srgb, srgb_to_linear
 
 LUMA = (0.2126, 0.7152, 0.0722)
 
@@ -40,12 +44,18 @@ def apply_curves(v: torch.Tensor, knots: torch.Tensor) -> torch.Tensor:
 
 
 def structured(flat: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor, mono: torch.Tensor,
-               knots: torch.Tensor) -> torch.Tensor:
+               knots: torch.Tensor, linear_mono: bool = False) -> torch.Tensor:
     """flat (B, 3, N) colours through per-sample matrix (B, 3, 3), offset (B, 3), monochrome amount (B,) and curve
-    knots (B, 3, K) -> (B, 3, N)."""
+    knots (B, 3, K) -> (B, 3, N). ``linear_mono``: the monochrome sum weighs linear light (a blue-sensitive
+    emulsion's response to saturated colours is a weighted sum of light, not of sRGB code values: the code-value
+    sum left the learned tintype 4 ΔE2000 off its preset on saturated colours, issue #27)."""
     c = matrix @ flat + offset[..., None]
     luma = torch.tensor(LUMA, dtype=c.dtype, device=c.device)
-    y = torch.einsum("c,bcn->bn", luma, c)[:, None]
+    if linear_mono:
+        exposure = matrix @ srgb_to_linear(flat) + offset[..., None]
+        y = linear_to_srgb(torch.einsum("c,bcn->bn", luma, exposure))[:, None]
+    else:
+        y = torch.einsum("c,bcn->bn", luma, c)[:, None]
     c = c + mono.view(-1, 1, 1) * (y - c)
     return apply_curves(c.clamp(0, 1), knots)  # film saturates: beyond the gamut, its edge
 
@@ -58,8 +68,9 @@ def keep_brightness(x: torch.Tensor, mono: torch.Tensor, dim: int = 1) -> torch.
 
 
 class StructuredColour(nn.Module):
-    def __init__(self, num_styles: int, knots: int = 17) -> None:
+    def __init__(self, num_styles: int, knots: int = 17, linear_mono: bool = False) -> None:
         super().__init__()
+        self.linear_mono = linear_mono
         self.matrix = nn.Parameter(torch.eye(3).repeat(num_styles, 1, 1))
         self.offset = nn.Parameter(torch.zeros(num_styles, 3))
         # 1 for a monochrome process, 0 for colour: decided from the training targets (train/monochrome.py), not
@@ -78,7 +89,8 @@ class StructuredColour(nn.Module):
     def forward(self, x: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """x: (B, 3, *) colours in [0, 1] (e.g. a LUT's lattice, warped) -> (B, 3, *)."""
         flat = x.reshape(x.shape[0], 3, -1)
-        out = structured(flat, self.matrix[label], self.offset[label], self.mono_amount(label), self.knots(label))
+        out = structured(flat, self.matrix[label], self.offset[label], self.mono_amount(label), self.knots(label),
+                         self.linear_mono)
         return out.reshape(x.shape)
 
     def curve_roughness(self) -> torch.Tensor:

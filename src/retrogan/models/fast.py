@@ -33,8 +33,10 @@ class FastGeneratorConfig:
     film: bool = True        # predict vignette and grain amounts
     grain_size: float = 0.0008
     max_local: float = 0.25  # bound on the local gain/offset
-    colour: str = "lut"      # "structured": matrix, monochrome amount and curves after a residual LUT warp
-                             # (models/colour.py; what training makes now); "lut": a free LUT (files before it)
+    colour: str = "lut"      # "structured-linear": matrix, monochrome amount and curves after a residual LUT warp,
+                             # a monochrome sum in linear light (models/colour.py; what training makes now);
+                             # "structured": the same with the sum in code values (files before 2026-12-05);
+                             # "lut": a free LUT (files before the structured model)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,7 +46,7 @@ class FastGeneratorConfig:
         from anyone: a negative thumbnail or a 10^6-wide layer must be refused, not crash or exhaust memory)."""
         check_fields(self, {"num_styles": (1, 4096), "lut_size": (2, 129), "n_basis": (1, 64), "grid": (1, 256),
                             "thumb": (8, 1024), "width": (1, 1024), "style_dim": (1, 4096),
-                            "grain_size": (0.0, 0.1), "max_local": (0.0, 10.0), "colour": ("lut", "structured")})
+                            "grain_size": (0.0, 0.1), "max_local": (0.0, 10.0), "colour": ("lut", "structured", "structured-linear")})
 
 
 @dataclass
@@ -93,7 +95,8 @@ class FastGenerator(nn.Module):
             nn.init.zeros_(layer.bias)
         nn.init.constant_(self.to_film.bias, -4.0)  # film amounts start near zero (softplus(-4) = 0.018)
         self.register_buffer("identity_lut", L.identity(c.lut_size), persistent=False)
-        self.colour = StructuredColour(c.num_styles) if c.colour == "structured" else None
+        self.colour = (StructuredColour(c.num_styles, linear_mono=c.colour == "structured-linear")
+                       if c.colour.startswith("structured") else None)
 
     # --- analyse ---
     def thumbnail(self, x: torch.Tensor) -> torch.Tensor:

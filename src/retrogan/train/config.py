@@ -24,8 +24,10 @@ class TrainConfig:
     lambda_gan: float = 0.01
     lambda_l1: float = 1.0
     lambda_smooth: float = 2e-3
-    colour_model: str = "structured"  # fast generator: "structured" (matrix, monochrome switch, curves, plus a residual
-                                      # LUT: models/colour.py) | "lut" (a free LUT: styles trained before it)
+    colour_model: str = "structured-linear"  # fast generator: "structured-linear" (matrix, monochrome switch taking
+                                      # its sum in linear light, curves, plus a residual LUT: models/colour.py) |
+                                      # "structured" (the sum in code values: styles trained before 2026-12-05) |
+                                      # "lut" (a free LUT: styles trained before the structured model)
     lambda_bend: float = 0.1          # structured: second differences of the residual LUT (replaces lambda_smooth's
                                       # first differences: extrapolates the trend; benchmarks/gamut.py)
     lambda_residual: float = 0.0      # structured: mean square of the residual LUT (measured to hurt saturated
