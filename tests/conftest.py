@@ -37,3 +37,17 @@ def sha(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _private_cache() -> None:
+    """Baked tables go to a folder of this test process's own (film/tables.py), never the user's cache."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="retrogan-test-cache-")
+    os.environ["RETROGAN_CACHE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, True)
+
+
+_private_cache()

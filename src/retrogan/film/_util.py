@@ -1,9 +1,9 @@
 """Shared helpers for film ops: parameter broadcasting, frame geometry for tiles, colour encoding."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
+
+from .frame import Frame  # noqa: F401  (re-exported: film ops take a Frame from here)
 
 Param = "float | torch.Tensor"
 
@@ -37,23 +37,6 @@ def is_zero(v) -> bool:
     if isinstance(v, torch.Tensor):
         return bool((v == 0).all())
     return v == 0
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Where a tile sits in the whole frame: full size (height, width) and the tile's top-left corner.
-
-    Every spatial op measures in frame-relative units (the short side of the whole frame is 1), so a look does not
-    change with resolution and a frame rendered in tiles equals the frame rendered in one piece."""
-
-    height: int
-    width: int
-    top: int = 0
-    left: int = 0
-
-    @property
-    def short(self) -> int:
-        return min(self.height, self.width)
 
 
 def frame_of(x: torch.Tensor, frame: Frame | None) -> Frame:

@@ -1,7 +1,10 @@
 """Borders that change the canvas: instant-film frames and white print margins. Applied last, to the whole image."""
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # torch is imported where a border is drawn on a tensor: the 8-bit lane frames arrays
+    import torch
 
 BORDERS = {
     # (left, top, right, bottom) as fractions of the image width, and the border colour (sRGB)
@@ -19,6 +22,8 @@ def border(x: torch.Tensor, kind: str | None = None) -> torch.Tensor:
     """(B, 3, H, W) -> (B, 3, H + top + bottom, W + left + right) with the picture framed (identity: None)."""
     if not kind:
         return x
+    import torch
+
     colour = BORDERS[kind][1]
     w = x.shape[-1]
     pl, pt, pr, pb = border_geometry(kind, w)

@@ -16,7 +16,11 @@ table, and a table lookup (numpy ``take``) costs a few nanoseconds a pixel:
 
 Strips run in two threads (numpy's ``take`` releases the GIL). Everything depends on the pixel's frame position,
 never on the strip, so tiles agree with a one-piece render exactly. Looks that need a neighbourhood (softness,
-chromatic aberration) or paper texture take the float path in ``fast``.
+chromatic aberration) take the float path in ``fast_float`` for those steps.
+
+Without torch (the grain textures, the light maps and the marks are numpy; a look's colour table is baked once and
+kept on disk, ``tables``): an era preset or a film stock renders a batch without torch's second of start-up
+(issue #31).
 """
 from __future__ import annotations
 
@@ -25,14 +29,13 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
-import torch
 
-from . import optics as O
 from ..imaging.pixels import rgbx_base
 from ..luts.apply import apply_lut_uint8
-from ._util import Frame, linear_to_srgb, srgb_to_linear
-from .damage import make_marks
-from .grain import density_weight, grain_offsets, grain_texture
+from .frame import Frame
+from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srgb_to_linear, thumbnail
+from .marks import make_marks
+from .noise import TEXTURE_POOL, _hash, density_weight, grain_offsets, texture, texture_period
 from .params import FilmParams
 
 UNSUPPORTED = ("softness", "chromatic_aberration")
@@ -151,32 +154,6 @@ def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
 
 # -- 2. light: lin * G + A ---------------------------------------------------------------------------------------
 
-def light_maps(thumb: torch.Tensor, p: FilmParams, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per-channel gain G and additive A maps (3, h, w) on the thumbnail grid, or None when the look has neither."""
-    from .fast import glow_of
-    from .render import leak_angle, leak_offset
-
-    if not (p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom):
-        return None
-    h, w = thumb.shape[-2:]
-    frame = Frame(h, w)
-    lin = srgb_to_linear(thumb)
-    gain = torch.ones_like(lin)
-    add = torch.zeros_like(lin)
-    if p.vignette:
-        gain = gain * O.vignette_gain(lin, p.vignette, frame=frame)
-    if p.edge_burn:
-        gain = gain * O.edge_burn_gain(lin, p.edge_burn, frame=frame)
-    if p.halation or p.bloom:
-        add = add + glow_of(lin, p)
-    if p.light_leak:
-        leak = O.light_leak_map(lin, leak_angle(p, seed), leak_offset(seed), 0.35, frame) * p.light_leak
-        leak = (leak * torch.tensor((1.0, 0.42, 0.08)).view(1, 3, 1, 1)).clamp(0, 1)
-        gain, add = gain * (1 - leak), add * (1 - leak) + leak
-    shape = (3, h, w)
-    return gain.expand(1, *shape)[0].numpy().copy(), add.expand(1, *shape)[0].numpy().copy()
-
-
 _V = np.arange(256, dtype=np.float64) / 255.0
 
 
@@ -184,15 +161,11 @@ _V = np.arange(256, dtype=np.float64) / 255.0
 def _srgb8_table() -> np.ndarray:
     """Linear light on a 2^16 grid -> 8-bit sRGB (the grid is finer than an 8-bit step everywhere but in the
     deepest shadows, where it still rounds within one level)."""
-    grid = torch.linspace(0, 1, 1 << 16, dtype=torch.float64)
-    return np.round(linear_to_srgb(grid).numpy() * 255).astype(np.uint8)
+    return np.round(linear_to_srgb(np.linspace(0, 1, 1 << 16)) * 255).astype(np.uint8)
 
 
 def _srgb8(x: np.ndarray) -> np.ndarray:
     return _srgb8_table().take(np.rint(np.clip(x, 0, 1) * 65535).astype(np.intp))
-
-
-HALATION_COLOUR, LEAK_COLOUR = (1.0, 0.32, 0.06), (1.0, 0.42, 0.08)
 
 
 def light_ranges(p: FilmParams) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -215,7 +188,7 @@ def _levels(lo: float, hi: float, n: int, sqrt: bool) -> np.ndarray:
 @lru_cache(maxsize=8)
 def light_table(g_lo: tuple, a_hi: tuple) -> np.ndarray:
     """Per channel c, [G level, A level, value] -> sRGB8 of lin(value) * G + A, concatenated (uint8)."""
-    lin = srgb_to_linear(torch.from_numpy(_V)).numpy()
+    lin = srgb_to_linear(_V)
     tables = [_srgb8(lin[None, None, :] * _levels(g, 1.0, G_LEVELS, False)[:, None, None]
                      + _levels(0.0, a, A_LEVELS, True)[None, :, None]).reshape(-1) for g, a in zip(g_lo, a_hi)]
     return np.concatenate(tables)
@@ -290,19 +263,19 @@ def grain_levels(seed: int, variant: int, height: int, width: int, size: float, 
     """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
     ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
     v = variant % 8
-    if v in (1, 2, 3) and len(set(colour)) == 1:  # a mirror image of variant 0 (see grain_texture): no FFT
+    if v in (1, 2, 3) and len(set(colour)) == 1:  # a mirror image of variant 0 (see noise.texture): no FFT
         base = grain_levels(seed, 0, height, width, size, colour, roughness)
         out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
     # not cached: this lane keeps only the levels
     mono = not any(colour)
-    tex = grain_texture.__wrapped__(seed, variant, height, width, size, roughness, 1 if mono else 4)
+    tex = texture(seed, variant, height, width, size, roughness, 1 if mono else 4)
     if mono:  # one field for the three dye layers: quantised once
-        n = tex[:1].numpy()
+        n = tex[:1]
     else:
-        c = torch.tensor(colour, dtype=torch.float32).clamp(0, 1).view(3, 1, 1)
-        n = (torch.sqrt(1 - c) * tex[:1] + torch.sqrt(c) * tex[1:]).numpy()
+        c = np.clip(np.asarray(colour, np.float32), 0, 1).reshape(3, 1, 1)
+        n = np.sqrt(1 - c) * tex[:1] + np.sqrt(c) * tex[1:]
     q = np.clip(np.round((n / GRAIN_RANGE * 0.5 + 0.5) * (GRAIN_LEVELS - 1)), 0, GRAIN_LEVELS - 1)
     q = np.concatenate([q.repeat(3, 0) if mono else q, np.zeros_like(q[:1])]).astype(np.uint16)  # X byte: level 0
     q = np.ascontiguousarray(q.transpose(1, 2, 0)) << 8
@@ -330,7 +303,7 @@ def paper_table(amount: float) -> np.ndarray:
 def grain_table(amount: float) -> np.ndarray:
     """[grain level, value] -> value + amount * density weight * grain, uint8 (as ``grain.grain`` per channel)."""
     level = _level_values()
-    weight = density_weight(torch.from_numpy(_V)).numpy()
+    weight = density_weight(_V)
     out = _V[None, :] + amount * weight[None, :] * level[:, None]
     return np.round(np.clip(out, 0, 1) * 255).astype(np.uint8).reshape(-1)
 
@@ -341,7 +314,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
                  workers: int = 2) -> np.ndarray:
     """(H, W, 3) uint8 -> the look (no border; ``fast.render_array`` adds it). p: already scaled by strength and
     ``supports(p)``."""
-    from .fast import colour_is_identity, colour_table, thumbnail_tensor
+    from .fast import colour_is_identity, colour_table
 
     h, w = rgb.shape[:2]
     table = None if colour_is_identity(p) else colour_table(p)
@@ -355,11 +328,10 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
     def prepare_light():
         """The light maps, on the colour-graded thumbnail (as the float path computes them on the graded image)."""
-        thumb = thumbnail_tensor(rgb, MAP_SHORT_SIDE)
+        thumb = thumbnail(rgb, MAP_SHORT_SIDE)
         if table is not None:
-            small = (thumb[0].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
-            graded = apply_lut_uint8(small, table)
-            thumb = torch.from_numpy(graded.astype(np.float32) / 255).permute(2, 0, 1).unsqueeze(0)
+            graded = apply_lut_uint8((thumb * 255 + 0.5).astype(np.uint8), table)
+            thumb = graded.astype(np.float32) / np.float32(255)
         gain, add = light_maps(thumb, p, seed)
         g_lo, a_hi = light_ranges(p)
         offsets = light_offsets(gain, add, g_lo, a_hi)
@@ -424,8 +396,6 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
 def noise_stages(p: FilmParams, h: int, w: int, seed: int, frame_index: int) -> list:
     """(levels, table, offsets, period) for grain then paper, in the reference renderer's order."""
-    from .grain import TEXTURE_POOL, _hash, texture_period
-
     period = texture_period(Frame(h, w))
     stages = []
     if p.grain:

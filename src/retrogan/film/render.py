@@ -5,7 +5,6 @@ baking the colour part into a 3D LUT and working in strips.
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
@@ -16,7 +15,8 @@ from . import optics as O
 from ._util import Frame
 from .border import border
 from .damage import damage, paper_texture
-from .grain import _hash, grain
+from .grain import grain
+from .light import leak_angle, leak_offset
 from .lut import from_table, lut_grid_image, trilinear
 from .params import FilmParams
 
@@ -54,17 +54,6 @@ def bake_colour_lut(p: FilmParams, n: int = 33) -> np.ndarray:
         grid = lut_grid_image(n, torch.float64)
         out = apply_colour(grid, p).clamp(0, 1)
     return out.reshape(3, n, n, n).permute(1, 2, 3, 0).numpy().astype(np.float32)
-
-
-def leak_angle(p: FilmParams, seed: int) -> float:
-    if p.leak_angle is not None:
-        return p.leak_angle
-    return (_hash("leak", seed) % 3600) / 3600 * 2 * math.pi
-
-
-def leak_offset(seed: int) -> float:
-    """Where along its edge a light leak is centred (-0.3 .. 0.3), from the seed."""
-    return ((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6
 
 
 def apply_optics(x: torch.Tensor, p: FilmParams, seed: int, frame: Frame | None) -> torch.Tensor:

@@ -204,7 +204,7 @@ def blended_table(lut: torch.Tensor, identity: torch.Tensor, strength: float) ->
 
 def thumbnail(rgb: np.ndarray, side: int) -> torch.Tensor:
     """(1, 3, side, side): a box-reduced copy first (never a float copy of a huge image), then area-resized."""
-    from ..film.fast import thumbnail_tensor
+    from ..film.fast_float import thumbnail_tensor
 
     return F.interpolate(thumbnail_tensor(rgb), size=(side, side), mode="area")
 

@@ -59,7 +59,7 @@ def _params(name: str):
     if isinstance(look, FilmLook):
         return look.params
     if isinstance(look, LutLook):  # grain added to a colour stock is colour film's grain
-        from ..film.grain import FILM_GRAIN_COLOUR
+        from ..film.noise import FILM_GRAIN_COLOUR
 
         return FilmParams(stock=name, grain_colour=0.0 if "black-and-white" in STYLES[name].process
                           else FILM_GRAIN_COLOUR)

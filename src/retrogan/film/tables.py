@@ -1,0 +1,81 @@
+"""Baked colour tables kept on disk between runs, so that a batch of an era preset starts without the reference
+renderer (and torch): the first run of a look bakes its table, later runs read a few hundred kilobytes.
+
+Where: ``$RETROGAN_CACHE_DIR`` (an empty value or ``off`` turns it off), else ``$XDG_CACHE_HOME/retrogan`` or
+``~/.cache/retrogan``; under ``tables/``, at most ``MAX_FILES`` files (the oldest go). A table's name hashes its key
+with the source of the code that bakes it (``film`` and ``luts``) and the bundled stock files, so a changed renderer
+or stock never reads an old table. Files are numpy arrays read without pickle and checked (shape, type, range); a
+bad or unreadable one is baked again, and a cache that cannot be written is skipped silently: it only saves time."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+MAX_FILES = 64
+
+
+def cache_dir() -> Path | None:
+    value = os.environ.get("RETROGAN_CACHE_DIR")
+    if value is not None:
+        return None if value.strip() in ("", "off") else Path(value) / "tables"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "retrogan" / "tables"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of what a baked table depends on: the film and LUT code and the bundled stock files."""
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=16)
+    for folder, pattern in (("film", "*.py"), ("luts", "*.py"), ("data/looks", "*")):
+        for f in sorted((package / folder).glob(pattern)):
+            if f.is_file():
+                h.update(f.name.encode())
+                h.update(f.read_bytes() if f.suffix == ".py" else repr(f.stat().st_size).encode())
+    return h.hexdigest()
+
+
+def _valid(a: np.ndarray) -> bool:
+    return (a.dtype == np.float32 and a.ndim == 4 and a.shape[3] == 3 and a.shape[0] == a.shape[1] == a.shape[2]
+            and 2 <= a.shape[0] <= 129 and bool(np.isfinite(a).all()) and float(a.min()) >= -1e-6
+            and float(a.max()) <= 1 + 1e-6)
+
+
+def cached_table(key: tuple, bake: Callable[[], np.ndarray]) -> np.ndarray:
+    """The (N, N, N, 3) float32 table for ``key``: read from the cache, or ``bake()``d and stored."""
+    folder = cache_dir()
+    if folder is None:
+        return bake()
+    name = hashlib.blake2b(repr((key, code_version())).encode(), digest_size=16).hexdigest() + ".npy"
+    path = folder / name
+    try:
+        table = np.load(path, allow_pickle=False)
+        if _valid(table):
+            return table
+    except (OSError, ValueError, EOFError):
+        pass
+    table = np.ascontiguousarray(bake(), np.float32)
+    _store(folder, path, table)
+    return table
+
+
+def _store(folder: Path, path: Path, table: np.ndarray) -> None:
+    from ..errors import ImageWriteError
+    from ..imaging.write import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.save(buf, table, allow_pickle=False)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, buf.getvalue(), overwrite=True)
+        files = sorted(folder.glob("*.npy"), key=lambda f: f.stat().st_mtime)
+        for old in files[:max(0, len(files) - MAX_FILES)]:
+            old.unlink(missing_ok=True)
+    except (OSError, ImageWriteError):  # a cache that cannot be written only costs the bake next time
+        pass
