@@ -78,7 +78,7 @@ def main() -> None:
         print(f"{w}x{h} ({megapixels:.1f} MP): JPEG decode + encode {base * 1000:.0f} ms")
         configs = [("op", k, p) for k, p in OPS.items()] + [("preset", k, v.params) for k, v in PRESETS.items()]
         for kind, name, p in configs:
-            fast.colour_table.cache_clear()
+            fast._colour_table.cache_clear()
             t0 = time.perf_counter()
             fast.render_array(rgb, p, seed=1)
             cold = time.perf_counter() - t0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import glob
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -165,11 +166,15 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
     if on_start:
         on_start(len(plan.jobs))
     finished = set(plan.skipped)
-    for job in plan.jobs:
+
+    def run(job: Job) -> tuple[str | None, list[str]]:
+        return render_job(job, look, strength=strength, seed=seed, overwrite=overwrite, quality=quality,
+                          max_pixels=max_pixels, protect=plan.inputs)
+
+    def finish(job: Job, future) -> None:
         error = None
-        if (job.src, job.dst) not in finished:
-            error, warnings = render_job(job, look, strength=strength, seed=seed, overwrite=overwrite,
-                                         quality=quality, max_pixels=max_pixels, protect=plan.inputs)
+        if future is not None:
+            error, warnings = future.result()
             if error is None:
                 report.written.append((job.src, job.dst))
                 report.warnings += [(job.src, w) for w in warnings]
@@ -177,7 +182,39 @@ def stylize_files(inputs: Iterable[str], look: Look, *, out: str | None = None, 
                 report.failed.append((job.src, error))
         if on_done:
             on_done(job, error)
+
+    # two images at a time: one decodes or encodes (one core) while the other renders (strips on both cores);
+    # a large image goes alone (memory). Results are reported in order.
+    window: list = []
+    with ThreadPoolExecutor(2) as pool:
+        for job in plan.jobs:
+            if (job.src, job.dst) in finished:
+                window.append((job, None))
+                continue
+            alone = job.error is None and _pixels(job.src) > PAIR_PIXELS
+            while window and (alone or len(window) >= 2):
+                finish(*window.pop(0))
+            window.append((job, pool.submit(run, job)))
+            if alone:
+                finish(*window.pop(0))
+        while window:
+            finish(*window.pop(0))
     return report
+
+
+PAIR_PIXELS = 50_000_000  # larger images render one at a time
+
+
+def _pixels(path: Path) -> int:
+    """The pixel count from the file's header, or more than PAIR_PIXELS when it cannot be read (the render reports
+    why)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return im.width * im.height
+    except Exception:  # noqa: BLE001 - any unreadable header: render it alone and let render_job name the cause
+        return PAIR_PIXELS + 1
 
 
 def already_done(dst: Path, inputs: tuple[Path, ...]) -> bool:

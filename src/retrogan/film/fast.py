@@ -26,10 +26,15 @@ THUMB_SHORT_SIDE = 384
 STRIP_PIXELS = 1 << 20
 
 
-@lru_cache(maxsize=32)
 def colour_table(p: FilmParams) -> np.ndarray:
     """The look's pointwise colour as a 3D LUT (65 points with a stock's LUT in it, else 33), baked by the reference
     renderer once and then kept on disk (``tables``): a batch of an era preset need not import torch."""
+    with fast8.BUILDING:
+        return _colour_table(p)
+
+
+@lru_cache(maxsize=32)
+def _colour_table(p: FilmParams) -> np.ndarray:
     colour, n = colour_part(p), 65 if p.stock else 33
 
     def bake() -> np.ndarray:

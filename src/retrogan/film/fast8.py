@@ -25,6 +25,7 @@ kept on disk, ``tables``): an era preset or a film stock renders a batch without
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -47,6 +48,7 @@ USE_C = _fastpath is not None and not os.environ.get("RETROGAN_NO_C")
 STRIP_ROWS_PIXELS = 1 << 19
 G_LEVELS, A_LEVELS, GRAIN_LEVELS, GRAIN_RANGE = 32, 48, 64, 4.5
 JITTER_PERIOD = 256
+BUILDING = threading.RLock()  # the one-off tables and textures: built once when a batch renders two images at once
 MAP_SHORT_SIDE = 240  # the light maps' grid: glows are blurs of at least 0.4% of the short side, i.e. >= 1 cell
 
 
@@ -102,6 +104,11 @@ def _table_key(table: np.ndarray) -> bytes:
 def full_table(table: np.ndarray) -> np.ndarray:
     """(2^24,) uint32: the packed output colour for every packed 8-bit input colour (Pillow's trilinear lookup,
     built in 1M-colour blocks on two threads: about 0.6 s, 64 MB)."""
+    with BUILDING:
+        return _full_table(table)
+
+
+def _full_table(table: np.ndarray) -> np.ndarray:
     key = _table_key(table)
     if key in _FULL:
         return _FULL[key]
@@ -123,8 +130,9 @@ def full_table(table: np.ndarray) -> np.ndarray:
 def packed_or_none(table: np.ndarray, pixels: int) -> np.ndarray | None:
     """The full table if it exists or has earned its build cost (``BUILD_AFTER_PIXELS`` served: a batch, a clip,
     a very large photo); None: look up with Pillow's interpolating LUT, which costs nothing to set up."""
-    key = _table_key(table)
-    _USAGE[key] = _USAGE.get(key, 0) + pixels
+    with BUILDING:
+        key = _table_key(table)
+        _USAGE[key] = _USAGE.get(key, 0) + pixels
     if key in _FULL or _USAGE[key] >= BUILD_AFTER_PIXELS:
         return full_table(table)
     return None
@@ -257,9 +265,16 @@ def cell_index(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> n
 
 # -- 3. grain ----------------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=5)  # a clip's 4 texture variants + 1; each up to 64 MB (P = 2048): bounded for servers and batches
 def grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple,
                  roughness: float = 0.0) -> np.ndarray:
+    """``_grain_levels``, made once when two images of a batch ask at the same time (``BUILDING``)."""
+    with BUILDING:
+        return _grain_levels(seed, variant, height, width, size, colour, roughness)
+
+
+@lru_cache(maxsize=5)  # a clip's 4 texture variants + 1; each up to 64 MB (P = 2048): bounded for servers and batches
+def _grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple,
+                  roughness: float = 0.0) -> np.ndarray:
     """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
     ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
     v = variant % 8
