@@ -32,6 +32,8 @@ class TrainConfig:
                                       # first differences: extrapolates the trend; benchmarks/gamut.py)
     lambda_residual: float = 0.0      # structured: mean square of the residual LUT (measured to hurt saturated
                                       # colours: 2.39 -> 3.65 ΔE on a slide stock, docs/colour-model.md)
+    prefit_mono: bool = True          # structured: a monochrome look's emulsion weights and toning curves are fitted
+                                      # to its pairs before training (train/prefit.py), not left to the residual
     lambda_bend_mono: float = 10.0    # structured: a monochrome look's residual bends this many times less (its
                                       # grey toning must stay one smooth curve on any colour; 1 = as for colour looks)
     finish_bending: float = 0.3       # structured: the saved look's residual LUTs are smoothed this much (no bands on
@@ -88,5 +90,5 @@ class TrainConfig:
 
 # what a run behaved like before each of these settings existed (their defaults changed that behaviour)
 BEFORE_THE_SETTING = {"ema_per_label": False, "lut_lr_per_label": False, "colour_model": "lut",
-                      "lambda_bend_mono": 1.0, "finish_bending": 0.0, "layers": False,
+                      "lambda_bend_mono": 1.0, "finish_bending": 0.0, "layers": False, "prefit_mono": False,
                       "prior": "recognise"}

@@ -104,6 +104,8 @@ class Trainer:
         self.layers = None  # unpaired: the style photos' film and age layers (train.run.style_layers), saved with it
         if not resume:
             self._decide_monochrome()
+            if cfg.prefit_mono:
+                self._prefit_monochrome()
         if cfg.mode == "unpaired" and cfg.prior in ("reader", "recognise") and self.sources:
             from .prior import prior_pairs, read, recognise, start_from
 
@@ -142,6 +144,21 @@ class Trainer:
                 for g in (self.G, self.G_ema):
                     g.colour.mono[label] = 1.0
                 self.log(f"{name}: the look is monochrome (its colour depends on lightness only); so is the model")
+
+    def _prefit_monochrome(self) -> None:
+        """A monochrome label's emulsion and toning, fitted to its pairs before training (``train/prefit.py``)."""
+        colour = getattr(self.G, "colour", None)
+        if colour is None or not self.pairs:
+            return
+        from .prefit import pair_pixels, prefit_colour
+
+        for label, name in enumerate(self.cfg.labels):
+            pixels = pair_pixels(self.pairs, label) if float(colour.mono[label]) >= 1 else None
+            if pixels is None:
+                continue
+            before, after = prefit_colour(colour, label, *pixels)
+            self.G_ema.colour.load_state_dict(colour.state_dict())
+            self.log(f"{name}: emulsion and toning fitted first (CIELAB error {before:.1f} -> {after:.1f})")
 
     # --- data ---------------------------------------------------------------------------------------------------
     def _thumb(self, image: torch.Tensor, cache: bool = True) -> torch.Tensor:

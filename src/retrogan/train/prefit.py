@@ -1,0 +1,55 @@
+"""Fit a monochrome look's structured colour (its emulsion's channel weights, offset and toning curves) to its
+training pairs before training starts (issue #27).
+
+Trained from the identity, the colour model's matrix moves at the network's rate while the residual LUT moves at
+the LUT's: the residual took the whole look, and the learned tintype's channel weights stayed near the identity's
+luma (0.12, 0.61, 0.22) where its blue-sensitive emulsion is (0, 0.15, 0.85). The residual then carries the look
+only where training colours lie, and saturated colours came out 4 ΔE2000 off. Fitted first, the structured part
+holds the physics (a weighted sum of light, then a toning curve) and extrapolates; the residual keeps the rest."""
+from __future__ import annotations
+
+import torch
+
+from ..transfer.stats import _lab
+
+
+def pair_pixels(pairs, label: int, side: int = 64) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(1, 3, N) source and target colours of a label's pairs, each area-resized to side x side."""
+    small = lambda t: torch.nn.functional.interpolate(t[None].float(), size=(side, side), mode="area")
+    mine = [p for p in pairs if p.label == label]
+    if not mine:
+        return None
+    src = torch.cat([small(p.source).flatten(2) for p in mine], 2)
+    tgt = torch.cat([small(p.target).flatten(2) for p in mine], 2)
+    return src, tgt
+
+
+def prefit_colour(colour, label: int, src: torch.Tensor, tgt: torch.Tensor, steps: int = 400,
+                  lr: float = 0.02) -> tuple[float, float]:
+    """Fit ``colour``'s matrix, offset, black level and curve steps of ``label`` (in place) so that its structured
+    part alone maps src to tgt, by CIELAB L1. -> the mean L1 before and after."""
+    names = ("matrix", "offset", "black", "steps")
+    params = {n: getattr(colour, n)[label].detach().clone().requires_grad_(True) for n in names}
+    opt = torch.optim.Adam(params.values(), lr=lr)
+    target = _lab(tgt[..., None])
+    lab_label = torch.tensor([label])
+    from ..models.colour import curve_knots, structured
+
+    def loss_now() -> torch.Tensor:
+        out = structured(src, params["matrix"][None], params["offset"][None], colour.mono_amount(lab_label),
+                         curve_knots(params["black"][None], params["steps"][None]), colour.linear_mono)
+        return (_lab(out[..., None]) - target).abs().mean()
+
+    with torch.no_grad():
+        before = float(loss_now())
+    for _ in range(steps):
+        loss = loss_now()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        after = float(loss_now())
+        if after < before:
+            for n in names:
+                getattr(colour, n)[label] = params[n].detach()
+    return before, min(before, after)
