@@ -15,7 +15,9 @@ or of scikit-image's samples when ../shared is absent.
 3. 100 MP: a fresh process reads a 10000 x 10000 JPEG, applies the default look and writes a JPEG; its peak RSS
    (ru_maxrss) and wall time.
 
-    .venv/bin/python benchmarks/full_res.py [--repeats 7] [--skip-100mp]        # about 6 minutes
+Every bundled look in the 4K table (issue #31), or ``--looks a,b``.
+
+    .venv/bin/python benchmarks/full_res.py [--repeats 7] [--skip-100mp] [--looks a,b]     # about 10 minutes
 """
 from __future__ import annotations
 
@@ -36,8 +38,6 @@ from retrogan.imaging.read import read_photo
 from retrogan.imaging.write import write_photo
 from retrogan.looks.registry import resolve_style
 
-LOOKS = ["kodachrome-1950s", "colour-negative-1980s", "ilford-bw-1960s", "faded-print-1970s", "portra-400vc",
-         "super8-1970s"]
 SCALE_MP = [0.25, 1, 4, 8.3, 16, 33, 100]
 
 
@@ -46,7 +46,7 @@ def shape_for(mp: float) -> tuple[int, int]:
     return int(round(w * 9 / 16)), w
 
 
-def four_k(tmp: Path, repeats: int) -> list[dict]:
+def four_k(tmp: Path, repeats: int, looks: list[str]) -> list[dict]:
     src = tmp / "in_4k.jpg"
     Image.fromarray(mosaic(2160, 3840, photos())).save(src, quality=95)
     out, styled_out = tmp / "out.jpg", tmp / "styled.jpg"
@@ -60,7 +60,7 @@ def four_k(tmp: Path, repeats: int) -> list[dict]:
             im.save(out, quality=95)
 
     rows = []
-    for name in LOOKS:
+    for name in looks:
         look = resolve_style(name)
 
         def styled():
@@ -181,14 +181,18 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--max-unet-seconds", type=float, default=60)
     ap.add_argument("--skip-100mp", action="store_true")
+    ap.add_argument("--looks", default="", help="comma-separated (default: every bundled look)")
     a = ap.parse_args()
+    from retrogan.looks.registry import STYLES
+
+    looks = [n for n in a.looks.split(",") if n] or list(STYLES)
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=RESULTS / "tmp" if (RESULTS / "tmp").exists() else None) as d:
         tmp = Path(d)
         big = None if a.skip_100mp else hundred_mp(tmp)
         if big:
             print(f"100 MP: {big}", flush=True)
-        k4 = four_k(tmp, a.repeats)
+        k4 = four_k(tmp, a.repeats, looks)
     scale = scaling(a.max_unet_seconds)
     plot(scale, RESULTS / "full_res_scaling.png")
     big_rows = [r for r in scale if r["mp"] >= 1]
