@@ -52,6 +52,17 @@ def split_photos(name: str, side: int, seed: int = 28) -> list[tuple[str, np.nda
     return out
 
 
+def at_side(images: list[np.ndarray], side: int) -> list[np.ndarray]:
+    """uint8 photos -> float photos with a long side of ``side`` (box filter): what is scored."""
+    out = []
+    for x in images:
+        im = Image.fromarray(x)
+        s = side / max(im.size)
+        out.append(np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.BOX),
+                              dtype=np.float32) / 255)
+    return out
+
+
 def looks() -> dict:
     """name -> (apply colour: float (H, W, 3) -> float, full render of a reference: uint8 -> float, or None)."""
     from retrogan.film.fast import colour_part
@@ -140,13 +151,7 @@ def main() -> None:
 
     data = split_photos(args.split, 512)
     ref_imgs = [x for _, x in data[:args.refs]]
-    scored = [x for _, x in data[args.refs:args.refs + args.photos]]
-    small = []
-    for x in scored:
-        im = Image.fromarray(x)
-        s = args.side / max(im.size)
-        small.append(np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.BOX),
-                                dtype=np.float32) / 255)
+    small = at_side([x for _, x in data[args.refs:args.refs + args.photos]], args.side)
     readers = Readers(args.reader, not args.no_old)
     curve = [(int(k), readers_load(v)) for k, v in (c.split("=") for c in args.curve.split(",") if c)]
     rows, raw = [], {}

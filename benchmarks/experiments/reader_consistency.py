@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reader import Readers, looks, score, split_photos, tensor  # noqa: E402
+from reader import Readers, at_side, looks, score, split_photos, tensor  # noqa: E402
 from protocol import STOCKS  # noqa: E402
 
 
@@ -100,12 +99,7 @@ def main() -> None:
     args = ap.parse_args()
     data = [x for _, x in split_photos("val", 512)]
     style_raw, content_raw, scored = data[:10], data[10:20], data[60:90]
-    small = []
-    for x in scored:
-        im = Image.fromarray(x)
-        s = 256 / max(im.size)
-        small.append(np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.BOX),
-                                dtype=np.float32) / 255)
+    small = at_side(scored, 256)
     readers = Readers(None, False)
     model = readers.reader
     content = pooled([squared(tensor(c.astype(np.float32) / 255)) for c in content_raw])

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from reader import Readers, looks, score, split_photos  # noqa: E402
+from reader import Readers, at_side, looks, score, split_photos  # noqa: E402
 from protocol import STOCKS  # noqa: E402
 
 
@@ -21,12 +20,7 @@ def main() -> None:
 
     data = [x for _, x in split_photos("val", 512)]
     refs_all, scored = data[:60], data[60:90]
-    small = []
-    for x in scored:
-        im = Image.fromarray(x)
-        s = 256 / max(im.size)
-        small.append(np.asarray(im.resize((round(im.width * s), round(im.height * s)), Image.BOX),
-                                dtype=np.float32) / 255)
+    small = at_side(scored, 256)
     readers = Readers(None, False)
     sizes = [1, 3, 10, 30, 60]
     table = {n: [] for n in ["identity"] + [str(k) for k in sizes]}
