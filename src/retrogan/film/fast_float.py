@@ -15,9 +15,8 @@ from ._util import Frame, linear_to_srgb, srgb_to_linear
 from .damage import apply_marks, make_marks, paper_texture, rasterise
 from .fast import STRIP_PIXELS, THUMB_SHORT_SIDE, _with_border, apply_colour_fast
 from .grain import grain
-from .light import thumbnail
+from .light import leak_angle, leak_offset, thumbnail
 from .params import FilmParams
-from .render import leak_angle, leak_offset
 
 
 def _to_tensor(a: np.ndarray) -> torch.Tensor:

@@ -2,10 +2,11 @@
 any resolution.
 
 The grain field is a periodic texture (period P pixels, chosen from the frame size only), made by Gaussian-filtering
-white noise in the Fourier domain (``noise.texture``, in numpy, shared with the 8-bit lane). Grain size is a fraction of the frame's short side, and the per-pixel noise
-scales with pixel area, so a 16 MP render downsampled to 1 MP has the grain of a 1 MP render (the radially
-averaged power spectrum in frame-relative frequency is shown in benchmarks/results). A pixel reads the texture at
-its frame position plus an offset drawn from (seed, frame index): tiles agree exactly and every video frame differs.
+white noise in the Fourier domain (``noise.texture``, in numpy, shared with the 8-bit lane). Grain size is a fraction
+of the frame's short side, and the per-pixel noise scales with pixel area, so a 16 MP render downsampled to 1 MP has
+the grain of a 1 MP render (the radially averaged power spectrum in frame-relative frequency is shown in
+benchmarks/results). A pixel reads the texture at its frame position plus an offset drawn from (seed, frame index):
+tiles agree exactly and every video frame differs.
 
 Film grain is dye clouds, not pixel noise (issue #31):
 - **Shared between the layers.** Each dye layer's field is a shared part plus a per-layer part; ``colour`` is the

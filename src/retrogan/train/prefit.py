@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from ..models.colour import curve_knots, structured
 from ..transfer.stats import _lab
 
 
@@ -33,7 +34,6 @@ def prefit_colour(colour, label: int, src: torch.Tensor, tgt: torch.Tensor, step
     opt = torch.optim.Adam(params.values(), lr=lr)
     target = _lab(tgt[..., None])
     lab_label = torch.tensor([label])
-    from ..models.colour import curve_knots, structured
 
     def loss_now() -> torch.Tensor:
         out = structured(src, params["matrix"][None], params["offset"][None], colour.mono_amount(lab_label),

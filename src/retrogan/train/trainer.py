@@ -157,8 +157,8 @@ class Trainer:
             if pixels is None:
                 continue
             before, after = prefit_colour(colour, label, *pixels)
-            self.G_ema.colour.load_state_dict(colour.state_dict())
             self.log(f"{name}: emulsion and toning fitted first (CIELAB error {before:.1f} -> {after:.1f})")
+        self.G_ema.colour.load_state_dict(colour.state_dict())
 
     # --- data ---------------------------------------------------------------------------------------------------
     def _thumb(self, image: torch.Tensor, cache: bool = True) -> torch.Tensor:
