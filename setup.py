@@ -4,5 +4,6 @@ import sys
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("retrogan.film._fastpath", ["src/retrogan/film/_fastpath.c"],
-                             extra_compile_args=[] if sys.platform == "win32" else ["-O3"], optional=True)])
+FLAGS = [] if sys.platform == "win32" else ["-O3"]
+setup(ext_modules=[Extension(f"retrogan.film.{name}", [f"src/retrogan/film/{name}.c"], extra_compile_args=FLAGS,
+                             optional=True) for name in ("_fastpath", "_soften", "_lutpath")])

@@ -19,3 +19,8 @@ class Frame:
     @property
     def short(self) -> int:
         return min(self.height, self.width)
+
+
+def softness_sigma(amount: float, frame: Frame) -> float:
+    """The Gaussian sigma in pixels of ``softness`` at ``amount`` on ``frame``: 0.002 * amount of the short side."""
+    return float(amount) * 0.002 * frame.short

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from ._util import Frame, frame_coords, frame_of, is_zero, linear_to_srgb, luma, param, rgb_param, srgb_to_linear
+from .frame import softness_sigma
 
 
 def gaussian_blur(x: torch.Tensor, sigma_px: float) -> torch.Tensor:
@@ -37,11 +38,6 @@ def gaussian_blur(x: torch.Tensor, sigma_px: float) -> torch.Tensor:
     y = F.conv2d(y, k1.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
     y = F.pad(y, (0, 0, radius, radius), mode="reflect")
     return F.conv2d(y, k1.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
-
-
-def softness_sigma(amount: float, frame: Frame) -> float:
-    """The Gaussian sigma in pixels of ``softness`` at ``amount`` on ``frame``."""
-    return float(amount) * 0.002 * frame.short
 
 
 def softness(x: torch.Tensor, amount=0.0, frame: Frame | None = None) -> torch.Tensor:

@@ -82,14 +82,19 @@ class GanLook:
         return self._render_float(rgb, th, strength, seed, frame_index)
 
     def _render_uint8(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int) -> np.ndarray:
+        from ..film import lutlocal8
         from ..film.fast import render_array
         from ..film.fast8 import lookup
         from ..film.params import FilmParams
 
-        out = lookup(rgb, blended_table(th.lut[0], self.model.identity_lut, strength))
+        table = blended_table(th.lut[0], self.model.identity_lut, strength)
         local = (th.local[0] * strength).numpy().astype(np.float32)
-        if np.abs(local).max() >= 1e-4:
-            out = apply_local_uint8(out, local)
+        local = local if np.abs(local).max() >= 1e-4 else None
+        if lutlocal8.available():  # one pass in C
+            out = lutlocal8.lut_local(rgb, table, local)
+        else:
+            out = lookup(rgb, table)
+            out = apply_local_uint8(out, local) if local is not None else out
         vig, grn = float(th.vignette[0]) * strength, float(th.grain[0]) * strength
         if vig < 1e-3 and grn < 2e-4:
             return np.ascontiguousarray(out)

@@ -1,0 +1,170 @@
+/* A learned look's per-image colour on 8-bit frames in C: its 3D LUT (trilinear) and its local gain / offset grid
+ * (bilinear over the frame), fused so that each pixel is read and written once. Optional, like _fastpath: built when
+ * a C compiler is present at install time; looks/gan.py falls back to Pillow's LUT and numpy otherwise, and the
+ * tests compare the two.
+ *
+ * lut_local(src, src_px, h, w, table, n, local, g, out, y0, y1)
+ *   src:   uint8 (h, w, src_px), src_px 3 (RGB) or 4 (RGBX), C-contiguous
+ *   table: float32 (n, n, n, 3) indexed [b][g][r] (luts/apply.py's convention)
+ *   local: float32 (6, g, g): per channel gain then per channel offset, bilinear over the frame as torch's
+ *          grid_sample (align_corners=False, border), or None
+ *   out:   uint8 (h, w, 4) RGBX; rows y0..y1 are written: clip(lut(x) * (1 + gain) + offset) * 255, rounded
+ * The GIL is released for the loop, so strips run in parallel threads.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buf;
+
+static int take(PyObject *obj, Buf *b, int writable, Py_ssize_t need, const char *name) {
+    int flags = writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS;
+    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous%s buffer", name, writable ? " writable" : "");
+        return -1;
+    }
+    b->held = 1;
+    if (b->view.len < need) {
+        PyErr_Format(PyExc_ValueError, "%s is too small (%zd bytes, %zd needed)", name, b->view.len, need);
+        return -1;
+    }
+    return 0;
+}
+
+static void drop(Buf *b) {
+    if (b->held) PyBuffer_Release(&b->view);
+    b->held = 0;
+}
+
+/* the bilinear position of pixel i of n over a lattice of `cells` (looks/gan.py's _bilinear_weights) */
+static void cell_of(Py_ssize_t i, Py_ssize_t n, Py_ssize_t cells, Py_ssize_t *c0, Py_ssize_t *c1, float *t) {
+    float pos = ((float)i + 0.5f) / (float)n * (float)cells - 0.5f;
+    if (pos < 0.0f) pos = 0.0f;
+    if (pos > (float)(cells - 1)) pos = (float)(cells - 1);
+    Py_ssize_t a = (Py_ssize_t)floorf(pos);
+    if (a > cells - 1) a = cells - 1;
+    *c0 = a;
+    *c1 = a + 1 < cells ? a + 1 : cells - 1;
+    *t = pos - (float)a;
+}
+
+static inline uint8_t to8(float v) {
+    if (!(v > 0.0f)) return 0;
+    if (v >= 1.0f) return 255;
+    return (uint8_t)(v * 255.0f + 0.5f);
+}
+
+static PyObject *lut_local(PyObject *self, PyObject *args) {
+    PyObject *src_o, *table_o, *local_o, *out_o;
+    Py_ssize_t px, h, w, n, g, y0, y1;
+    if (!PyArg_ParseTuple(args, "OnnnOnOnOnn", &src_o, &px, &h, &w, &table_o, &n, &local_o, &g, &out_o, &y0, &y1))
+        return NULL;
+    if ((px != 3 && px != 4) || h <= 0 || w <= 0 || n < 2 || y0 < 0 || y1 < y0 || y1 > h ||
+        (local_o != Py_None && g < 1)) {
+        PyErr_SetString(PyExc_ValueError, "bad sizes: src_px 3 or 4, n >= 2, g >= 1, 0 <= y0 <= y1 <= h");
+        return NULL;
+    }
+    Buf src = {0}, table = {0}, local = {0}, out = {0};
+    PyObject *result = NULL;
+    if (take(src_o, &src, 0, h * w * px, "src") || take(table_o, &table, 0, n * n * n * 3 * 4, "table") ||
+        (local_o != Py_None && take(local_o, &local, 0, 6 * g * g * 4, "local")) ||
+        take(out_o, &out, 1, h * w * 4, "out"))
+        goto done;
+    {
+        const uint8_t *in = (const uint8_t *)src.view.buf;
+        const float *tab = (const float *)table.view.buf;
+        const float *loc = local.held ? (const float *)local.view.buf : NULL;
+        uint8_t *dst = (uint8_t *)out.view.buf;
+        Py_ssize_t *xc = NULL;
+        float *xt = NULL, *rowv = NULL;
+        int failed;
+        Py_BEGIN_ALLOW_THREADS
+        int idx[256];
+        float frac[256];
+        for (int v = 0; v < 256; v++) {
+            float x = (float)v / 255.0f * (float)(n - 1);
+            int i = (int)x;
+            if (i > n - 2) i = (int)n - 2;
+            idx[v] = i;
+            frac[v] = x - (float)i;
+        }
+        if (loc) {
+            xc = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 2 * (size_t)w);
+            xt = (float *)malloc(sizeof(float) * (size_t)w);
+            rowv = (float *)malloc(sizeof(float) * 6 * (size_t)g);
+        }
+        failed = loc && (xc == NULL || xt == NULL || rowv == NULL);
+        if (!failed) {
+            if (loc)
+                for (Py_ssize_t x = 0; x < w; x++) cell_of(x, w, g, &xc[x], &xc[w + x], &xt[x]);
+            const Py_ssize_t sg = n * 3, sb = n * n * 3;
+            for (Py_ssize_t y = y0; y < y1; y++) {
+                if (loc) { /* the grid interpolated to this row: 6 x g values */
+                    Py_ssize_t r0, r1;
+                    float ty;
+                    cell_of(y, h, g, &r0, &r1, &ty);
+                    for (Py_ssize_t c = 0; c < 6; c++)
+                        for (Py_ssize_t j = 0; j < g; j++) {
+                            float a = loc[(c * g + r0) * g + j], b = loc[(c * g + r1) * g + j];
+                            rowv[c * g + j] = a + ty * (b - a);
+                        }
+                }
+                const uint8_t *ip = in + y * w * px;
+                uint8_t *op = dst + y * w * 4;
+                for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
+                    int r = ip[0], gg = ip[1], b = ip[2];
+                    float fr = frac[r], fg = frac[gg], fb = frac[b];
+                    const float *p = tab + idx[b] * sb + idx[gg] * sg + idx[r] * 3;
+                    float v[3];
+                    for (int c = 0; c < 3; c++) {
+                        float c00 = p[c] + fr * (p[3 + c] - p[c]);
+                        float c01 = p[sg + c] + fr * (p[sg + 3 + c] - p[sg + c]);
+                        float c10 = p[sb + c] + fr * (p[sb + 3 + c] - p[sb + c]);
+                        float c11 = p[sb + sg + c] + fr * (p[sb + sg + 3 + c] - p[sb + sg + c]);
+                        float c0 = c00 + fg * (c01 - c00), c1 = c10 + fg * (c11 - c10);
+                        v[c] = c0 + fb * (c1 - c0);
+                    }
+                    if (loc) {
+                        Py_ssize_t a = xc[x], bb = xc[w + x];
+                        float t = xt[x];
+                        for (int c = 0; c < 3; c++) {
+                            const float *gain = rowv + c * g, *off = rowv + (3 + c) * g;
+                            float gv = gain[a] + t * (gain[bb] - gain[a]), ov = off[a] + t * (off[bb] - off[a]);
+                            v[c] = v[c] * (1.0f + gv) + ov;
+                        }
+                    }
+                    op[0] = to8(v[0]);
+                    op[1] = to8(v[1]);
+                    op[2] = to8(v[2]);
+                    op[3] = 255;
+                }
+            }
+        }
+        free(xc);
+        free(xt);
+        free(rowv);
+        Py_END_ALLOW_THREADS
+        if (failed) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    drop(&src); drop(&table); drop(&local); drop(&out);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"lut_local", lut_local, METH_VARARGS, "Rows of a 3D LUT and a local gain / offset grid (see the module source)."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lutpath", "A learned look's colour on 8-bit frames.", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__lutpath(void) { return PyModule_Create(&module); }

@@ -1,0 +1,389 @@
+/* Softness of 8-bit frames in C: optics.softness (a Gaussian blur in linear light) without a float copy of the
+ * frame. Optional, like _fastpath: built when a C compiler is present at install time; film/soften8.py falls back
+ * to the torch code otherwise, and the tests compare the two with the reference renderer.
+ *
+ * Wide blurs (sigma >= 2 px) as optics.gaussian_blur does them: a k x k box mean in linear light, a Gaussian on that
+ * small picture (torch, in Python), and a bilinear expansion back, encoded to sRGB through a table:
+ *   reduce(src, src_px, h, w, k, lin, small, y0, y1)       rows y0..y1 of small (ceil(h/k), ceil(w/k), 3) float32
+ *   expand(small, sh, sw, out, out_px, h, w, enc, y0, y1)  rows y0..y1 of out (h, w, out_px) uint8
+ * Narrow blurs, separable at full resolution, reflected at the edges (torch's F.pad "reflect"):
+ *   hblur(src, src_px, h, w, lin, kernel, tmp, y0, y1)     rows y0..y1 of tmp (h, w, 3) float32
+ *   vblur(tmp, h, w, kernel, out, out_px, enc, y0, y1)     rows y0..y1 of out
+ * (src_px 0 / out_px 0, lin / enc None: float32 (h, w, 3) linear light in / out, for the small picture of a wide
+ * blur, which optics.gaussian_blur blurs the same way again)
+ * src: uint8 (h, w, src_px) with src_px 3 (RGB) or 4 (RGBX), C-contiguous; lin: float32[256], the sRGB decode;
+ * enc: uint8[65536], linear light on a 2^16 grid -> 8-bit sRGB. The GIL is released in every loop, so strips run
+ * in parallel threads.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+typedef struct {
+    Py_buffer view;
+    int held;
+} Buf;
+
+static int take(PyObject *obj, Buf *b, int writable, Py_ssize_t need, const char *name) {
+    int flags = writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS;
+    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous%s buffer", name, writable ? " writable" : "");
+        return -1;
+    }
+    b->held = 1;
+    if (b->view.len < need) {
+        PyErr_Format(PyExc_ValueError, "%s is too small (%zd bytes, %zd needed)", name, b->view.len, need);
+        return -1;
+    }
+    return 0;
+}
+
+static void drop(Buf *b) {
+    if (b->held) PyBuffer_Release(&b->view);
+    b->held = 0;
+}
+
+static int check_px(Py_ssize_t px) {
+    if (px != 3 && px != 4) {
+        PyErr_SetString(PyExc_ValueError, "pixels must be 3 (RGB) or 4 (RGBX) bytes");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_rows(Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t n) {
+    if (y0 < 0 || y1 < y0 || y1 > n) {
+        PyErr_SetString(PyExc_ValueError, "rows out of range");
+        return -1;
+    }
+    return 0;
+}
+
+static inline uint8_t encode(const uint8_t *enc, float v) {
+    if (!(v > 0.0f)) return enc[0]; /* also NaN */
+    if (v >= 1.0f) return enc[65535];
+    return enc[(int)(v * 65535.0f + 0.5f)];
+}
+
+static PyObject *reduce(PyObject *self, PyObject *args) {
+    PyObject *src_o, *lin_o, *small_o;
+    Py_ssize_t px, h, w, k, y0, y1;
+    if (!PyArg_ParseTuple(args, "OnnnnOOnn", &src_o, &px, &h, &w, &k, &lin_o, &small_o, &y0, &y1)) return NULL;
+    if (px != 0 && check_px(px) < 0) return NULL;
+    if (h <= 0 || w <= 0 || k <= 0) {
+        PyErr_SetString(PyExc_ValueError, "sizes must be positive");
+        return NULL;
+    }
+    Py_ssize_t sh = (h + k - 1) / k, sw = (w + k - 1) / k;
+    if (check_rows(y0, y1, sh) < 0) return NULL;
+    Buf src = {0}, lin = {0}, small = {0};
+    PyObject *result = NULL;
+    if (take(src_o, &src, 0, h * w * (px ? px : 12), "src") || (px && take(lin_o, &lin, 0, 256 * 4, "lin")) ||
+        take(small_o, &small, 1, sh * sw * 3 * 4, "small"))
+        goto done;
+    {
+        const uint8_t *in = (const uint8_t *)src.view.buf;
+        const float *inf = (const float *)src.view.buf;
+        const float *dec = px ? (const float *)lin.view.buf : NULL;
+        float *out = (float *)small.view.buf;
+        float *acc;
+        Py_BEGIN_ALLOW_THREADS
+        acc = (float *)calloc((size_t)sw * 3, sizeof(float));
+        if (acc != NULL) {
+            for (Py_ssize_t sy = y0; sy < y1; sy++) {
+                Py_ssize_t ya = sy * k, yb = ya + k < h ? ya + k : h;
+                for (Py_ssize_t i = 0; i < sw * 3; i++) acc[i] = 0.0f;
+                for (Py_ssize_t y = ya; y < yb; y++) {
+                    const uint8_t *row = in + y * w * px;
+                    const float *rowf = inf + y * w * 3;
+                    for (Py_ssize_t sx = 0; sx < sw; sx++) {
+                        Py_ssize_t xa = sx * k, xb = xa + k < w ? xa + k : w;
+                        float r = 0.0f, g = 0.0f, b = 0.0f;
+                        if (px) {
+                            for (const uint8_t *p = row + xa * px; p < row + xb * px; p += px) {
+                                r += dec[p[0]];
+                                g += dec[p[1]];
+                                b += dec[p[2]];
+                            }
+                        } else {
+                            for (const float *p = rowf + xa * 3; p < rowf + xb * 3; p += 3) {
+                                r += p[0];
+                                g += p[1];
+                                b += p[2];
+                            }
+                        }
+                        acc[sx * 3] += r;
+                        acc[sx * 3 + 1] += g;
+                        acc[sx * 3 + 2] += b;
+                    }
+                }
+                float *o = out + sy * sw * 3;
+                for (Py_ssize_t sx = 0; sx < sw; sx++) {
+                    Py_ssize_t xa = sx * k, xb = xa + k < w ? xa + k : w;
+                    float inv = 1.0f / (float)((yb - ya) * (xb - xa));
+                    o[sx * 3] = acc[sx * 3] * inv;
+                    o[sx * 3 + 1] = acc[sx * 3 + 1] * inv;
+                    o[sx * 3 + 2] = acc[sx * 3 + 2] * inv;
+                }
+            }
+            free(acc);
+        }
+        Py_END_ALLOW_THREADS
+        if (acc == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    drop(&src); drop(&lin); drop(&small);
+    return result;
+}
+
+/* torch's bilinear source index (align_corners=False, size given): i0, i1 and the weight of i1 */
+static void source_index(Py_ssize_t dst, Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t *i0, Py_ssize_t *i1, float *t) {
+    float s = ((float)dst + 0.5f) * ((float)n_in / (float)n_out) - 0.5f;
+    if (s < 0.0f) s = 0.0f;
+    Py_ssize_t a = (Py_ssize_t)s;
+    if (a > n_in - 1) a = n_in - 1;
+    *i0 = a;
+    *i1 = a < n_in - 1 ? a + 1 : a;
+    *t = s - (float)a;
+}
+
+static PyObject *expand(PyObject *self, PyObject *args) {
+    PyObject *small_o, *out_o, *enc_o;
+    Py_ssize_t sh, sw, px, h, w, y0, y1;
+    if (!PyArg_ParseTuple(args, "OnnOnnnOnn", &small_o, &sh, &sw, &out_o, &px, &h, &w, &enc_o, &y0, &y1)) return NULL;
+    if ((px != 0 && check_px(px) < 0) || check_rows(y0, y1, h) < 0) return NULL;
+    if (sh <= 0 || sw <= 0 || w <= 0) {
+        PyErr_SetString(PyExc_ValueError, "sizes must be positive");
+        return NULL;
+    }
+    Buf small = {0}, out = {0}, enc = {0};
+    PyObject *result = NULL;
+    if (take(small_o, &small, 0, sh * sw * 3 * 4, "small") || take(out_o, &out, 1, h * w * (px ? px : 12), "out") ||
+        (px && take(enc_o, &enc, 0, 65536, "enc")))
+        goto done;
+    {
+        const float *s = (const float *)small.view.buf;
+        uint8_t *dst = (uint8_t *)out.view.buf;
+        float *dstf = (float *)out.view.buf;
+        const uint8_t *e = px ? (const uint8_t *)enc.view.buf : NULL;
+        Py_ssize_t *x0;
+        float *tx;
+        int failed;
+        Py_BEGIN_ALLOW_THREADS
+        x0 = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 2 * (size_t)w);
+        tx = (float *)malloc(sizeof(float) * (size_t)w);
+        if (x0 != NULL && tx != NULL) {
+            Py_ssize_t *x1 = x0 + w;
+            for (Py_ssize_t x = 0; x < w; x++) source_index(x, sw, w, &x0[x], &x1[x], &tx[x]);
+            for (Py_ssize_t y = y0; y < y1; y++) {
+                Py_ssize_t r0, r1;
+                float ty;
+                source_index(y, sh, h, &r0, &r1, &ty);
+                const float *a = s + r0 * sw * 3, *b = s + r1 * sw * 3;
+                uint8_t *o = dst + y * w * px;
+                float *of = dstf + y * w * 3;
+                for (Py_ssize_t x = 0; x < w; x++) {
+                    const float *a0 = a + x0[x] * 3, *a1 = a + x1[x] * 3, *b0 = b + x0[x] * 3, *b1 = b + x1[x] * 3;
+                    float fx = tx[x];
+                    for (int c = 0; c < 3; c++) {
+                        float top = a0[c] + fx * (a1[c] - a0[c]), bottom = b0[c] + fx * (b1[c] - b0[c]);
+                        float v = top + ty * (bottom - top);
+                        if (px)
+                            o[x * px + c] = encode(e, v);
+                        else
+                            of[x * 3 + c] = v;
+                    }
+                    if (px == 4) o[x * 4 + 3] = 255;
+                }
+            }
+        }
+        failed = x0 == NULL || tx == NULL;
+        free(x0);
+        free(tx);
+        Py_END_ALLOW_THREADS
+        if (failed) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    drop(&small); drop(&out); drop(&enc);
+    return result;
+}
+
+static inline Py_ssize_t reflect(Py_ssize_t i, Py_ssize_t n) {
+    if (i < 0) return -i;
+    if (i >= n) return 2 * (n - 1) - i;
+    return i;
+}
+
+/* one row of a horizontal Gaussian: row holds w + 2r padded pixels (3 floats each) */
+static void hrow(const float *row, const float *kw, Py_ssize_t taps, Py_ssize_t w, float *o) {
+    for (Py_ssize_t x = 0; x < w; x++) {
+        float a = 0.0f, b = 0.0f, c = 0.0f;
+        const float *q = row + x * 3;
+        for (Py_ssize_t j = 0; j < taps; j++, q += 3) {
+            a += kw[j] * q[0];
+            b += kw[j] * q[1];
+            c += kw[j] * q[2];
+        }
+        o[x * 3] = a;
+        o[x * 3 + 1] = b;
+        o[x * 3 + 2] = c;
+    }
+}
+
+/* one row of a vertical Gaussian into acc (w * 3 floats) */
+static void vrow(const float *t, Py_ssize_t y, Py_ssize_t h, Py_ssize_t w, const float *kw, Py_ssize_t taps,
+                 float *acc) {
+    Py_ssize_t r = taps / 2;
+    for (Py_ssize_t i = 0; i < w * 3; i++) acc[i] = 0.0f;
+    for (Py_ssize_t j = 0; j < taps; j++) {
+        const float *q = t + reflect(y + j - r, h) * w * 3;
+        float k = kw[j];
+        for (Py_ssize_t i = 0; i < w * 3; i++) acc[i] += k * q[i];
+    }
+}
+
+static int check_kernel(const Buf *kern, Py_ssize_t n) {
+    Py_ssize_t taps = kern->view.len / 4;
+    if (taps % 2 == 0 || taps / 2 > n - 1) {
+        PyErr_SetString(PyExc_ValueError, "the kernel must have an odd length of at most 2 n - 1");
+        return -1;
+    }
+    return 0;
+}
+
+/* hblur(src, src_px, h, w, lin, kernel, tmp, y0, y1): src_px 3 or 4 with lin float32[256] (uint8 sRGB in), or
+ * src_px 0 with lin None (float32 (h, w, 3) in, linear already) */
+static PyObject *hblur(PyObject *self, PyObject *args) {
+    PyObject *src_o, *lin_o, *kern_o, *tmp_o;
+    Py_ssize_t px, h, w, y0, y1;
+    if (!PyArg_ParseTuple(args, "OnnnOOOnn", &src_o, &px, &h, &w, &lin_o, &kern_o, &tmp_o, &y0, &y1)) return NULL;
+    if ((px != 0 && check_px(px) < 0) || check_rows(y0, y1, h) < 0) return NULL;
+    if (w <= 0) {
+        PyErr_SetString(PyExc_ValueError, "sizes must be positive");
+        return NULL;
+    }
+    Buf src = {0}, lin = {0}, kern = {0}, tmp = {0};
+    PyObject *result = NULL;
+    if (take(src_o, &src, 0, h * w * (px ? px : 12), "src") || (px && take(lin_o, &lin, 0, 256 * 4, "lin")) ||
+        take(kern_o, &kern, 0, 4, "kernel") || take(tmp_o, &tmp, 1, h * w * 3 * 4, "tmp") ||
+        check_kernel(&kern, w) < 0)
+        goto done;
+    {
+        Py_ssize_t taps = kern.view.len / 4, r = taps / 2;
+        const uint8_t *in = (const uint8_t *)src.view.buf;
+        const float *inf = (const float *)src.view.buf;
+        const float *dec = px ? (const float *)lin.view.buf : NULL, *kw = (const float *)kern.view.buf;
+        float *t = (float *)tmp.view.buf;
+        float *row;
+        Py_BEGIN_ALLOW_THREADS
+        row = (float *)malloc(sizeof(float) * 3 * (size_t)(w + 2 * r));
+        if (row != NULL) {
+            for (Py_ssize_t y = y0; y < y1; y++) {
+                for (Py_ssize_t x = -r; x < w + r; x++) {
+                    float *q = row + (x + r) * 3;
+                    Py_ssize_t i = y * w + reflect(x, w);
+                    if (px) {
+                        const uint8_t *p = in + i * px;
+                        q[0] = dec[p[0]];
+                        q[1] = dec[p[1]];
+                        q[2] = dec[p[2]];
+                    } else {
+                        q[0] = inf[i * 3];
+                        q[1] = inf[i * 3 + 1];
+                        q[2] = inf[i * 3 + 2];
+                    }
+                }
+                hrow(row, kw, taps, w, t + y * w * 3);
+            }
+            free(row);
+        }
+        Py_END_ALLOW_THREADS
+        if (row == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    drop(&src); drop(&lin); drop(&kern); drop(&tmp);
+    return result;
+}
+
+/* vblur(tmp, h, w, kernel, out, out_px, enc, y0, y1): out_px 3 or 4 with enc (uint8 sRGB out), or out_px 0 with
+ * enc None (float32 (h, w, 3) out, linear) */
+static PyObject *vblur(PyObject *self, PyObject *args) {
+    PyObject *tmp_o, *kern_o, *out_o, *enc_o;
+    Py_ssize_t h, w, px, y0, y1;
+    if (!PyArg_ParseTuple(args, "OnnOOnOnn", &tmp_o, &h, &w, &kern_o, &out_o, &px, &enc_o, &y0, &y1)) return NULL;
+    if ((px != 0 && check_px(px) < 0) || check_rows(y0, y1, h) < 0) return NULL;
+    if (w <= 0) {
+        PyErr_SetString(PyExc_ValueError, "sizes must be positive");
+        return NULL;
+    }
+    Buf tmp = {0}, kern = {0}, out = {0}, enc = {0};
+    PyObject *result = NULL;
+    if (take(tmp_o, &tmp, 0, h * w * 3 * 4, "tmp") || take(kern_o, &kern, 0, 4, "kernel") ||
+        take(out_o, &out, 1, h * w * (px ? px : 12), "out") || (px && take(enc_o, &enc, 0, 65536, "enc")) ||
+        check_kernel(&kern, h) < 0)
+        goto done;
+    {
+        Py_ssize_t taps = kern.view.len / 4;
+        const float *t = (const float *)tmp.view.buf, *kw = (const float *)kern.view.buf;
+        uint8_t *dst = (uint8_t *)out.view.buf;
+        float *dstf = (float *)out.view.buf;
+        const uint8_t *e = px ? (const uint8_t *)enc.view.buf : NULL;
+        float *acc;
+        Py_BEGIN_ALLOW_THREADS
+        acc = (float *)malloc(sizeof(float) * 3 * (size_t)w);
+        if (acc != NULL) {
+            for (Py_ssize_t y = y0; y < y1; y++) {
+                if (!px) {
+                    vrow(t, y, h, w, kw, taps, dstf + y * w * 3);
+                    continue;
+                }
+                vrow(t, y, h, w, kw, taps, acc);
+                uint8_t *o = dst + y * w * px;
+                for (Py_ssize_t x = 0; x < w; x++, o += px) {
+                    o[0] = encode(e, acc[x * 3]);
+                    o[1] = encode(e, acc[x * 3 + 1]);
+                    o[2] = encode(e, acc[x * 3 + 2]);
+                    if (px == 4) o[3] = 255;
+                }
+            }
+            free(acc);
+        }
+        Py_END_ALLOW_THREADS
+        if (acc == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    drop(&tmp); drop(&kern); drop(&out); drop(&enc);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"reduce", reduce, METH_VARARGS, "Rows of the k x k box mean in linear light (see the module source)."},
+    {"expand", expand, METH_VARARGS, "Rows of the bilinear expansion, encoded to 8-bit sRGB."},
+    {"hblur", hblur, METH_VARARGS, "Rows of the horizontal Gaussian in linear light."},
+    {"vblur", vblur, METH_VARARGS, "Rows of the vertical Gaussian, encoded to 8-bit sRGB."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_soften", "Softness of 8-bit frames in linear light.", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__soften(void) { return PyModule_Create(&module); }

@@ -1,0 +1,103 @@
+"""Softness of 8-bit frames in C (``_soften.c``): ``optics.softness``, a Gaussian blur in linear light, without the
+float copies of the frame that the torch strips make (issue #31: the softness presets were 10-14x a plain decode
++ encode in a batch of 4K JPEGs).
+
+The same arithmetic as ``optics.gaussian_blur``: wide blurs (sigma >= 2 px) as a k x k box mean in linear light, a
+Gaussian on that small picture (torch: a few hundred thousand pixels) and a bilinear expansion; narrow ones as a
+separable Gaussian at full resolution, reflected at the edges. The sRGB decode and encode are table lookups. The
+whole frame is reduced at once, so there are no strip seams. Without the compiled extension ``available()`` is False
+and the caller keeps the torch strips (``fast_float.soften_uint8``)."""
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
+import numpy as np
+
+from ..cancel import checkpoint
+from ..imaging.pixels import rgbx_base
+from .fast8 import _srgb8_table
+from .light import srgb_to_linear
+
+try:
+    from . import _soften
+except ImportError:  # no C compiler at install time
+    _soften = None
+
+ROWS_PIXELS = 1 << 18  # pixels per strip of work
+
+
+def available() -> bool:
+    return _soften is not None
+
+
+@lru_cache(maxsize=1)
+def _lin8() -> np.ndarray:
+    """float32[256]: 8-bit sRGB -> linear light."""
+    return srgb_to_linear(np.arange(256, dtype=np.float64) / 255).astype(np.float32)
+
+
+def _enc() -> np.ndarray:
+    return _srgb8_table()
+
+
+def _strips(n: int, width: int, work, workers: int) -> None:
+    rows = max(4, ROWS_PIXELS // max(1, width))
+
+    def run(y0: int) -> None:
+        checkpoint()
+        work(y0, min(n, y0 + rows))
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        list(pool.map(run, range(0, n, rows)))
+
+
+def kernel(sigma: float, h: int, w: int) -> np.ndarray | None:
+    """The 1-D Gaussian of ``optics.gaussian_blur``'s direct branch (radius 3 sigma, at most the picture's
+    size - 1), or None where it is the identity."""
+    radius = max(1, int(math.ceil(3 * sigma))) if sigma > 0 else 0
+    radius = min(radius, h - 1, w - 1) if min(h, w) > 1 else 0
+    if radius == 0:
+        return None
+    t = np.arange(-radius, radius + 1, dtype=np.float32)
+    k = np.exp(-0.5 * (t / np.float32(sigma)) ** 2).astype(np.float32)
+    return k / k.sum()
+
+
+def _blur(src: np.ndarray, px: int, h: int, w: int, sigma: float, out: np.ndarray, out_px: int,
+          workers: int) -> None:
+    """``optics.gaussian_blur`` of src into out. px / out_px 3 or 4: 8-bit sRGB (decoded / encoded by table); 0:
+    float32 (h, w, 3) linear light. Wide blurs recurse on their small picture in float."""
+    lin = _lin8() if px else None
+    enc = _enc() if out_px else None
+    if sigma >= 2 and min(h, w) > 16:
+        k = max(2, min(int(sigma // 2), min(h, w) // 8))
+        sh, sw = -(-h // k), -(-w // k)
+        small = np.empty((sh, sw, 3), np.float32)
+        _strips(sh, sw * k, lambda y0, y1: _soften.reduce(src, px, h, w, k, lin, small, y0, y1), workers)
+        blurred = np.empty_like(small)
+        _blur(small, 0, sh, sw, math.sqrt(max(sigma ** 2 / k ** 2 - 0.25, 0.25)), blurred, 0, workers)
+        _strips(h, w, lambda y0, y1: _soften.expand(blurred, sh, sw, out, out_px, h, w, enc, y0, y1), workers)
+        return
+    k = kernel(sigma, h, w)
+    if k is None:  # the identity: a copy through the decode and encode
+        k = np.ones(1, np.float32)
+    tmp = np.empty((h, w, 3), np.float32)
+    _strips(h, w, lambda y0, y1: _soften.hblur(src, px, h, w, lin, k, tmp, y0, y1), workers)
+    _strips(h, w, lambda y0, y1: _soften.vblur(tmp, h, w, k, out, out_px, enc, y0, y1), workers)
+
+
+def soften(rgb: np.ndarray, sigma: float, workers: int = 2) -> np.ndarray:
+    """(H, W, 3) uint8 sRGB blurred by a Gaussian of ``sigma`` pixels in linear light -> (H, W, 3) uint8, a view of
+    RGBX memory (what the 8-bit lane reads fastest)."""
+    h, w = rgb.shape[:2]
+    base = rgbx_base(rgb)
+    src, px = (base, 4) if base is not None else (np.ascontiguousarray(rgb), 3)
+    out = np.empty((h, w, 4), np.uint8)
+    if kernel(sigma, h, w) is None and not (sigma >= 2 and min(h, w) > 16):
+        out[..., :3] = rgb
+        out[..., 3] = 255
+    else:
+        _blur(src, px, h, w, sigma, out, 4, workers)
+    return out[..., :3]

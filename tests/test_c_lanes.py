@@ -1,0 +1,104 @@
+"""The optional C lanes of issue #31 (built at install when a compiler is there): softness in linear light
+(``film/soften8.py``) and a learned look's LUT + local grid (``film/lutlocal8.py``) give the reference renderer's
+picture within one code value, on RGB and RGBX input, wide and narrow blurs; and without them the fallbacks render
+the same looks."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from retrogan.film import lutlocal8, optics as O, soften8
+from retrogan.film.fast import render_array
+from retrogan.film.frame import Frame, softness_sigma
+from retrogan.film.params import FilmParams
+from retrogan.imaging.photo import from_float, to_float
+from retrogan.luts.apply import apply_lut_float
+from retrogan.models.fast import sample_local
+
+needs_soften = pytest.mark.skipif(not soften8.available(), reason="the optional C extension is not built here")
+needs_lut = pytest.mark.skipif(not lutlocal8.available(), reason="the optional C extension is not built here")
+
+
+def picture(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """Smooth regions with hard edges and fine noise: what a blur gets wrong first."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, 256, (h // 8 + 1, w // 8 + 1, 3)).repeat(8, 0).repeat(8, 1)[:h, :w]
+    return np.clip(blocks + rng.integers(-20, 21, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+def reference_softness(rgb: np.ndarray, amount: float) -> np.ndarray:
+    x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
+    y = O.softness(x, amount, frame=Frame(*rgb.shape[:2]))
+    return from_float(y[0].permute(1, 2, 0).numpy(), 8)
+
+
+@needs_soften
+@pytest.mark.parametrize("h,w,amount", [(200, 300, 0.6), (200, 300, 1.5), (900, 1200, 1.5), (1200, 700, 8.0),
+                                        (31, 45, 1.0), (3, 5, 4.0)])
+def test_c_softness_is_the_reference_blur(h, w, amount):
+    rgb = picture(h, w)
+    want = reference_softness(rgb, amount)
+    sigma = softness_sigma(amount, Frame(h, w))
+    for src in (rgb, np.concatenate([rgb, np.zeros_like(rgb[..., :1])], 2)[..., :3]):  # RGB, then an RGBX view
+        got = soften8.soften(src, sigma)
+        diff = np.abs(got.astype(int) - want)
+        assert diff.max() <= 1 and diff.mean() < 0.05, (sigma, diff.max(), diff.mean())
+
+
+@needs_soften
+def test_c_softness_rejects_buffers_that_do_not_fit():
+    rgb = picture(16, 16)
+    small = np.empty((4, 4, 3), np.float32)
+    with pytest.raises(ValueError, match="too small"):
+        soften8._soften.reduce(rgb, 3, 64, 64, 2, soften8._lin8(), small, 0, 4)
+    with pytest.raises(ValueError, match="rows out of range"):
+        soften8._soften.reduce(rgb, 3, 16, 16, 4, soften8._lin8(), small, 0, 9)
+    with pytest.raises(ValueError, match="odd length"):
+        soften8._soften.hblur(rgb, 3, 16, 16, soften8._lin8(), np.ones(40, np.float32),
+                              np.empty((16, 16, 3), np.float32), 0, 16)
+
+
+def test_softness_presets_render_the_same_with_and_without_the_c_lane(monkeypatch):
+    from retrogan.film.presets import PRESETS
+
+    rgb = picture(240, 320, 3)
+    p = PRESETS["tintype-1860s"].params
+    with_c = render_array(rgb, p, seed=2)
+    monkeypatch.setattr(soften8, "_soften", None)
+    without = render_array(rgb, p, seed=2)
+    diff = np.abs(with_c.astype(int) - without)
+    assert diff.mean() < 0.3 and np.percentile(diff, 99.9) <= 2, (diff.mean(), diff.max())
+
+
+def reference_lut_local(rgb: np.ndarray, table: np.ndarray, local: np.ndarray) -> np.ndarray:
+    x = apply_lut_float(to_float(rgb), table)
+    t = torch.from_numpy(x).permute(2, 0, 1)[None]
+    adj = sample_local(torch.from_numpy(local)[None], t, None)
+    return from_float((t * (1 + adj[:, :3]) + adj[:, 3:]).clamp(0, 1)[0].permute(1, 2, 0).numpy(), 8)
+
+
+@needs_lut
+@pytest.mark.parametrize("n,g", [(9, 8), (33, 1), (17, 5)])
+def test_c_lut_and_local_grid_are_the_float_path(n, g):
+    rng = np.random.default_rng(n)
+    ramp = np.linspace(0, 1, n, dtype=np.float32)
+    b, gg, r = np.meshgrid(ramp, ramp, ramp, indexing="ij")
+    table = np.stack([r, gg ** 1.3, b * 0.8 + 0.1], -1) + rng.normal(0, 0.03, (n, n, n, 3)).astype(np.float32)
+    table = np.clip(table, 0, 1).astype(np.float32)
+    local = rng.normal(0, 0.1, (6, g, g)).astype(np.float32)
+    rgb = picture(150, 210, n)
+    want = reference_lut_local(rgb, table, local)
+    got = lutlocal8.lut_local(rgb, table, local)
+    diff = np.abs(got.astype(int) - want)
+    assert diff.max() <= 1 and diff.mean() < 0.05, (diff.max(), diff.mean())
+    plain = lutlocal8.lut_local(rgb, table, None)
+    assert np.abs(plain.astype(int) - from_float(apply_lut_float(to_float(rgb), table), 8)).max() <= 1
+
+
+@needs_lut
+def test_c_lut_rejects_a_table_that_does_not_fit():
+    rgb = picture(8, 8)
+    with pytest.raises(ValueError, match="too small"):
+        lutlocal8._lutpath.lut_local(rgb, 3, 8, 8, np.zeros((5, 5, 5, 3), np.float32), 9, None, 0,
+                                     np.empty((8, 8, 4), np.uint8), 0, 8)
