@@ -6,4 +6,4 @@ from setuptools import Extension, setup
 
 FLAGS = [] if sys.platform == "win32" else ["-O3"]
 setup(ext_modules=[Extension(f"retrogan.film.{name}", [f"src/retrogan/film/{name}.c"], extra_compile_args=FLAGS,
-                             optional=True) for name in ("_fastpath", "_soften", "_lutpath")])
+                             optional=True) for name in ("_fastpath", "_lens", "_lutpath")])

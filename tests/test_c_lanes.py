@@ -1,5 +1,5 @@
-"""The optional C lanes of issue #31 (built at install when a compiler is there): softness in linear light
-(``film/soften8.py``) and a learned look's LUT + local grid (``film/lutlocal8.py``) give the reference renderer's
+"""The optional C lanes of issue #31 (built at install when a compiler is there): softness in linear light and
+chromatic aberration (``film/lens8.py``) and a learned look's LUT + local grid (``film/lutlocal8.py``) give the reference renderer's
 picture within one code value, on RGB and RGBX input, wide and narrow blurs; and without them the fallbacks render
 the same looks."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from retrogan.film import lutlocal8, optics as O, soften8
+from retrogan.film import lens8, lutlocal8, optics as O
 from retrogan.film.fast import render_array
 from retrogan.film.frame import Frame, softness_sigma
 from retrogan.film.params import FilmParams
@@ -16,7 +16,7 @@ from retrogan.imaging.photo import from_float, to_float
 from retrogan.luts.apply import apply_lut_float
 from retrogan.models.fast import sample_local
 
-needs_soften = pytest.mark.skipif(not soften8.available(), reason="the optional C extension is not built here")
+needs_lens = pytest.mark.skipif(not lens8.available(), reason="the optional C extension is not built here")
 needs_lut = pytest.mark.skipif(not lutlocal8.available(), reason="the optional C extension is not built here")
 
 
@@ -33,7 +33,7 @@ def reference_softness(rgb: np.ndarray, amount: float) -> np.ndarray:
     return from_float(y[0].permute(1, 2, 0).numpy(), 8)
 
 
-@needs_soften
+@needs_lens
 @pytest.mark.parametrize("h,w,amount", [(200, 300, 0.6), (200, 300, 1.5), (900, 1200, 1.5), (1200, 700, 8.0),
                                         (31, 45, 1.0), (3, 5, 4.0)])
 def test_c_softness_is_the_reference_blur(h, w, amount):
@@ -41,31 +41,44 @@ def test_c_softness_is_the_reference_blur(h, w, amount):
     want = reference_softness(rgb, amount)
     sigma = softness_sigma(amount, Frame(h, w))
     for src in (rgb, np.concatenate([rgb, np.zeros_like(rgb[..., :1])], 2)[..., :3]):  # RGB, then an RGBX view
-        got = soften8.soften(src, sigma)
+        got = lens8.soften(src, sigma)
         diff = np.abs(got.astype(int) - want)
         assert diff.max() <= 1 and diff.mean() < 0.05, (sigma, diff.max(), diff.mean())
 
 
-@needs_soften
+@needs_lens
 def test_c_softness_rejects_buffers_that_do_not_fit():
     rgb = picture(16, 16)
     small = np.empty((4, 4, 3), np.float32)
     with pytest.raises(ValueError, match="too small"):
-        soften8._soften.reduce(rgb, 3, 64, 64, 2, soften8._lin8(), small, 0, 4)
+        lens8._lens.reduce(rgb, 3, 64, 64, 2, lens8._lin8(), small, 0, 4)
     with pytest.raises(ValueError, match="rows out of range"):
-        soften8._soften.reduce(rgb, 3, 16, 16, 4, soften8._lin8(), small, 0, 9)
+        lens8._lens.reduce(rgb, 3, 16, 16, 4, lens8._lin8(), small, 0, 9)
     with pytest.raises(ValueError, match="odd length"):
-        soften8._soften.hblur(rgb, 3, 16, 16, soften8._lin8(), np.ones(40, np.float32),
+        lens8._lens.hblur(rgb, 3, 16, 16, lens8._lin8(), np.ones(40, np.float32),
                               np.empty((16, 16, 3), np.float32), 0, 16)
 
 
-def test_softness_presets_render_the_same_with_and_without_the_c_lane(monkeypatch):
+@needs_lens
+@pytest.mark.parametrize("h,w,amount", [(200, 300, 0.003), (301, 173, -0.02), (64, 64, 0.1)])
+def test_c_chromatic_aberration_is_the_reference(h, w, amount):
+    rgb = picture(h, w, 5)
+    x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None]
+    want = from_float(O.chromatic_aberration(x, amount, frame=Frame(h, w))[0].permute(1, 2, 0).numpy(), 8)
+    got = lens8.aberrate(rgb, amount)
+    diff = np.abs(got.astype(int) - want)
+    assert diff.max() <= 1 and diff.mean() < 0.05, (diff.max(), diff.mean())
+    assert (got[..., 1] == rgb[..., 1]).all()
+
+
+@pytest.mark.parametrize("look", ["tintype-1860s", "super8-1970s"])
+def test_lens_presets_render_the_same_with_and_without_the_c_lane(monkeypatch, look):
     from retrogan.film.presets import PRESETS
 
     rgb = picture(240, 320, 3)
-    p = PRESETS["tintype-1860s"].params
+    p = PRESETS[look].params
     with_c = render_array(rgb, p, seed=2)
-    monkeypatch.setattr(soften8, "_soften", None)
+    monkeypatch.setattr(lens8, "_lens", None)
     without = render_array(rgb, p, seed=2)
     diff = np.abs(with_c.astype(int) - without)
     assert diff.mean() < 0.3 and np.percentile(diff, 99.9) <= 2, (diff.mean(), diff.max())

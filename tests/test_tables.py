@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from retrogan.film import soften8, tables
+from retrogan.film import lens8, tables
 from retrogan.film.fast import colour_part
 from retrogan.film.presets import PRESETS
 from retrogan.film.render import bake_colour_lut
@@ -83,7 +83,7 @@ print('torch' in sys.modules, float(out.rgb.mean()))
 def test_era_presets_with_light_and_stocks_render_without_torch_once_their_table_is_baked(tmp_path):
     env = {**os.environ, "RETROGAN_CACHE_DIR": str(tmp_path)}
     looks = ("faded-print-1970s", "kodachrome-1950s", "cross-processed-1990s", "portra-400vc", "kodachrome-25")
-    looks += ("tintype-1860s", "technicolor-1950s") if soften8.available() else ()  # softness: in C
+    looks += ("tintype-1860s", "technicolor-1950s") if lens8.available() else ()  # softness: in C
     for look in looks:
         runs = [subprocess.run([sys.executable, "-c", RENDER, look], capture_output=True, text=True, env=env,
                                check=True).stdout.split() for _ in range(2)]

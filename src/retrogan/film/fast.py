@@ -4,8 +4,8 @@
    of pixels) and applied with Pillow's C trilinear lookup (8-bit) or the chunked numpy path (16-bit).
 2. Glows (halation, bloom) are wide blurs of the highlights: they are computed once on a thumbnail in linear light
    and sampled back per pixel.
-3. Softness of 8-bit photos runs in C over the whole frame (``soften8``).
-4. The rest (chromatic aberration, vignette, edge burn, leaks, grain, paper, marks) runs strip by strip
+3. Softness and chromatic aberration of 8-bit photos run in C over the whole frame (``lens8``).
+4. The rest (vignette, edge burn, leaks, grain, paper, marks) runs strip by strip
    with the same frame-relative, position-seeded ops as the differentiable renderer, so memory stays bounded and
    the strips agree with a one-piece render.
 """
@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..luts.apply import apply_lut
-from . import fast8, soften8
+from . import fast8, lens8
 from .border import BORDERS, border_geometry
 from .frame import Frame, softness_sigma
 from .params import FilmParams
@@ -92,17 +92,17 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
     if rgb.dtype == np.uint8 and fast8.supports(p):
         result = fast8.render_uint8(rgb, p, seed=seed, frame_index=frame_index)
         return _with_border(result, p)
-    if rgb.dtype == np.uint8:  # softness (in C) or chromatic aberration (float strips), the rest in the 8-bit lane
+    if rgb.dtype == np.uint8:  # softness or chromatic aberration (in C), the rest in the 8-bit lane
         softened = rgb if colour_is_identity(p) else fast8.lookup(rgb, colour_table(p))
-        if p.softness and soften8.available():
-            softened = soften8.soften(softened, softness_sigma(p.softness, Frame(*rgb.shape[:2])))
-            p_left = replace(p, softness=0.0)
+        if lens8.available():
+            if p.softness:
+                softened = lens8.soften(softened, softness_sigma(p.softness, Frame(*rgb.shape[:2])))
+            if p.chromatic_aberration:
+                softened = lens8.aberrate(softened, p.chromatic_aberration)
         else:
-            p_left = p
-        if p_left.softness or p_left.chromatic_aberration:
             from .fast_float import soften_uint8
 
-            softened = soften_uint8(softened, p_left)
+            softened = soften_uint8(softened, p)
         rest = replace(p, **{k: getattr(FilmParams(), k) for k in _COLOUR_FIELDS}, softness=0.0,
                        chromatic_aberration=0.0)
         return _with_border(fast8.render_uint8(softened, rest, seed=seed, frame_index=frame_index), p)

@@ -35,7 +35,7 @@ from ..imaging.pixels import rgbx_base
 from ..luts.apply import apply_lut_uint8
 from .frame import Frame
 from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srgb_to_linear, thumbnail
-from .marks import make_marks
+from .marks import Mark, make_marks
 from .noise import TEXTURE_POOL, _hash, density_weight, grain_offsets, texture, texture_period
 from .params import FilmParams
 
@@ -444,19 +444,36 @@ def draw_marks(a: np.ndarray, marks: list, pool: ThreadPoolExecutor | None = Non
             by0, by1, bx0, bx1 = max(b[0], y0), min(b[1], y1), max(b[2], x0), min(b[3], x1)
             if by0 >= by1 or bx0 >= bx1:
                 continue
-            pu = ((np.arange(bx0, bx1, dtype=np.float32) + 0.5) / short)[None, :]
-            pv = ((np.arange(by0, by1, dtype=np.float32) + 0.5) / short)[:, None]
-            d = _distance(m.points, pu, pv)
-            cover = np.float32(m.opacity) * np.clip((np.float32(m.radius) + px / 2 - d) / px, 0, 1)
-            target = (light if m.light else dark)[by0 - y0: by1 - y0, bx0 - x0: bx1 - x0]
-            np.maximum(target, cover, out=target)
-        x = a[y0:y1, x0:x1].astype(np.float32) / np.float32(255)
-        y = x * (1 - dark[..., None])
-        y += light[..., None] * (1 - y)
-        a[y0:y1, x0:x1] = (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+            target = light if m.light else dark
+            for sy0, sy1, sx0, sx1, points in _pieces(m, frame, (by0, by1, bx0, bx1)):
+                pu = ((np.arange(sx0, sx1, dtype=np.float32) + 0.5) / short)[None, :]
+                pv = ((np.arange(sy0, sy1, dtype=np.float32) + 0.5) / short)[:, None]
+                d = _distance(points, pu, pv)
+                cover = np.float32(m.opacity) * np.clip((np.float32(m.radius) + px / 2 - d) / px, 0, 1)
+                sub = target[sy0 - y0: sy1 - y0, sx0 - x0: sx1 - x0]
+                np.maximum(sub, cover, out=sub)
+        touched = np.nonzero((dark > 0) | (light > 0))  # a line across the frame covers a sliver of its box
+        view = a[y0:y1, x0:x1]
+        x = view[touched].astype(np.float32) / np.float32(255)
+        y = x * (1 - dark[touched][:, None])
+        y += light[touched][:, None] * (1 - y)
+        view[touched] = (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
     merged = merged_boxes(boxes, h, w)
     list(pool.map(draw, merged) if pool is not None else map(draw, merged))
+
+
+def _pieces(m, frame: Frame, clip: tuple[int, int, int, int]):
+    """(y0, y1, x0, x1, points) per piece of a mark within ``clip``: a speck whole, a polyline segment by segment,
+    each in its own box (the coverage of a line is the largest of its segments'). A crease or scratch across the
+    frame then costs its length, not its bounding box times its segments (issue #31: 56 ms of an 80 ms 1080p frame
+    of faded-print-1970s)."""
+    pieces = [m.points] if len(m.points) == 1 else list(zip(m.points, m.points[1:]))
+    for points in pieces:
+        y0, y1, x0, x1 = mark_box(Mark(points, m.radius, m.opacity, m.light), frame)
+        y0, y1, x0, x1 = max(y0, clip[0]), min(y1, clip[1]), max(x0, clip[2]), min(x1, clip[3])
+        if y0 < y1 and x0 < x1:
+            yield y0, y1, x0, x1, points
 
 
 def _distance(points, pu: np.ndarray, pv: np.ndarray) -> np.ndarray:

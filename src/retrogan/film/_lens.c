@@ -1,6 +1,7 @@
-/* Softness of 8-bit frames in C: optics.softness (a Gaussian blur in linear light) without a float copy of the
- * frame. Optional, like _fastpath: built when a C compiler is present at install time; film/soften8.py falls back
- * to the torch code otherwise, and the tests compare the two with the reference renderer.
+/* The lens of 8-bit frames in C: optics.softness (a Gaussian blur in linear light) without a float copy of the
+ * frame, and optics.chromatic_aberration. Optional, like _fastpath: built when a C compiler is present at install
+ * time; film/lens8.py falls back to the torch code otherwise, and the tests compare the two with the reference
+ * renderer.
  *
  * Wide blurs (sigma >= 2 px) as optics.gaussian_blur does them: a k x k box mean in linear light, a Gaussian on that
  * small picture (torch, in Python), and a bilinear expansion back, encoded to sRGB through a table:
@@ -14,6 +15,10 @@
  * src: uint8 (h, w, src_px) with src_px 3 (RGB) or 4 (RGBX), C-contiguous; lin: float32[256], the sRGB decode;
  * enc: uint8[65536], linear light on a 2^16 grid -> 8-bit sRGB. The GIL is released in every loop, so strips run
  * in parallel threads.
+ *
+ * Chromatic aberration: red and blue resampled (bilinear, edges repeated) about the frame centre, green kept:
+ *   aberrate(src, src_px, h, w, scale_r, scale_b, out, out_px, y0, y1)
+ * where a channel at scale s reads its light from p - (p - centre) * s (optics.chromatic_aberration).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -376,14 +381,96 @@ done:
     return result;
 }
 
+/* torch's grid_sample source coordinate of pixel i of n, border padding: (i + 0.5 - n / 2)(1 - s) + n / 2 - 0.5 */
+static void ca_index(Py_ssize_t i, Py_ssize_t n, double s, Py_ssize_t *i0, Py_ssize_t *i1, float *t) {
+    double p = ((double)i + 0.5 - (double)n / 2.0) * (1.0 - s) + (double)n / 2.0 - 0.5;
+    if (p < 0.0) p = 0.0;
+    if (p > (double)(n - 1)) p = (double)(n - 1);
+    Py_ssize_t a = (Py_ssize_t)p;
+    *i0 = a;
+    *i1 = a < n - 1 ? a + 1 : a;
+    *t = (float)(p - (double)a);
+}
+
+static PyObject *aberrate(PyObject *self, PyObject *args) {
+    PyObject *src_o, *out_o;
+    Py_ssize_t px, h, w, opx, y0, y1;
+    double sr, sb;
+    if (!PyArg_ParseTuple(args, "OnnnddOnnn", &src_o, &px, &h, &w, &sr, &sb, &out_o, &opx, &y0, &y1)) return NULL;
+    if (check_px(px) < 0 || check_px(opx) < 0 || check_rows(y0, y1, h) < 0) return NULL;
+    if (w <= 0) {
+        PyErr_SetString(PyExc_ValueError, "sizes must be positive");
+        return NULL;
+    }
+    Buf src = {0}, out = {0};
+    PyObject *result = NULL;
+    if (take(src_o, &src, 0, h * w * px, "src") || take(out_o, &out, 1, h * w * opx, "out")) goto done;
+    if (src.view.buf == out.view.buf) {
+        PyErr_SetString(PyExc_ValueError, "out must not be src");
+        goto done;
+    }
+    {
+        const uint8_t *in = (const uint8_t *)src.view.buf;
+        uint8_t *dst = (uint8_t *)out.view.buf;
+        Py_ssize_t *xi;
+        float *xt;
+        int failed;
+        Py_BEGIN_ALLOW_THREADS
+        xi = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 4 * (size_t)w);
+        xt = (float *)malloc(sizeof(float) * 2 * (size_t)w);
+        failed = xi == NULL || xt == NULL;
+        if (!failed) {
+            for (Py_ssize_t x = 0; x < w; x++) {
+                ca_index(x, w, sr, &xi[x], &xi[w + x], &xt[x]);
+                ca_index(x, w, sb, &xi[2 * w + x], &xi[3 * w + x], &xt[w + x]);
+            }
+            for (Py_ssize_t y = y0; y < y1; y++) {
+                Py_ssize_t r0[2], r1[2];
+                float ty[2];
+                ca_index(y, h, sr, &r0[0], &r1[0], &ty[0]);
+                ca_index(y, h, sb, &r0[1], &r1[1], &ty[1]);
+                const uint8_t *g_row = in + y * w * px;
+                uint8_t *o = dst + y * w * opx;
+                for (Py_ssize_t x = 0; x < w; x++, o += opx) {
+                    for (int k = 0; k < 2; k++) { /* k 0: red (channel 0), k 1: blue (channel 2) */
+                        int c = 2 * k;
+                        const uint8_t *a = in + r0[k] * w * px, *b = in + r1[k] * w * px;
+                        Py_ssize_t x0 = xi[2 * k * w + x], x1 = xi[(2 * k + 1) * w + x];
+                        float tx = xt[k * w + x];
+                        float top = a[x0 * px + c] + tx * (float)(a[x1 * px + c] - a[x0 * px + c]);
+                        float bot = b[x0 * px + c] + tx * (float)(b[x1 * px + c] - b[x0 * px + c]);
+                        float v = top + ty[k] * (bot - top);
+                        o[c] = (uint8_t)(v + 0.5f);
+                    }
+                    o[1] = g_row[x * px + 1];
+                    if (opx == 4) o[3] = 255;
+                }
+            }
+        }
+        free(xi);
+        free(xt);
+        Py_END_ALLOW_THREADS
+        if (failed) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    drop(&src); drop(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"reduce", reduce, METH_VARARGS, "Rows of the k x k box mean in linear light (see the module source)."},
     {"expand", expand, METH_VARARGS, "Rows of the bilinear expansion, encoded to 8-bit sRGB."},
     {"hblur", hblur, METH_VARARGS, "Rows of the horizontal Gaussian in linear light."},
     {"vblur", vblur, METH_VARARGS, "Rows of the vertical Gaussian, encoded to 8-bit sRGB."},
+    {"aberrate", aberrate, METH_VARARGS, "Rows of lateral chromatic aberration (see the module source)."},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_soften", "Softness of 8-bit frames in linear light.", -1,
-                                    methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lens", "Softness and chromatic aberration of 8-bit frames.",
+                                    -1, methods};
 
-PyMODINIT_FUNC PyInit__soften(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__lens(void) { return PyModule_Create(&module); }

@@ -1,6 +1,6 @@
-"""Softness of 8-bit frames in C (``_soften.c``): ``optics.softness``, a Gaussian blur in linear light, without the
+"""The lens of 8-bit frames in C (``_lens.c``): ``optics.softness``, a Gaussian blur in linear light, without the
 float copies of the frame that the torch strips make (issue #31: the softness presets were 10-14x a plain decode
-+ encode in a batch of 4K JPEGs).
++ encode in a batch of 4K JPEGs), and ``optics.chromatic_aberration``.
 
 The same arithmetic as ``optics.gaussian_blur``: wide blurs (sigma >= 2 px) as a k x k box mean in linear light, a
 Gaussian on that small picture (torch: a few hundred thousand pixels) and a bilinear expansion; narrow ones as a
@@ -21,15 +21,15 @@ from .fast8 import _srgb8_table
 from .light import srgb_to_linear
 
 try:
-    from . import _soften
+    from . import _lens
 except ImportError:  # no C compiler at install time
-    _soften = None
+    _lens = None
 
 ROWS_PIXELS = 1 << 18  # pixels per strip of work
 
 
 def available() -> bool:
-    return _soften is not None
+    return _lens is not None
 
 
 @lru_cache(maxsize=1)
@@ -75,17 +75,17 @@ def _blur(src: np.ndarray, px: int, h: int, w: int, sigma: float, out: np.ndarra
         k = max(2, min(int(sigma // 2), min(h, w) // 8))
         sh, sw = -(-h // k), -(-w // k)
         small = np.empty((sh, sw, 3), np.float32)
-        _strips(sh, sw * k, lambda y0, y1: _soften.reduce(src, px, h, w, k, lin, small, y0, y1), workers)
+        _strips(sh, sw * k, lambda y0, y1: _lens.reduce(src, px, h, w, k, lin, small, y0, y1), workers)
         blurred = np.empty_like(small)
         _blur(small, 0, sh, sw, math.sqrt(max(sigma ** 2 / k ** 2 - 0.25, 0.25)), blurred, 0, workers)
-        _strips(h, w, lambda y0, y1: _soften.expand(blurred, sh, sw, out, out_px, h, w, enc, y0, y1), workers)
+        _strips(h, w, lambda y0, y1: _lens.expand(blurred, sh, sw, out, out_px, h, w, enc, y0, y1), workers)
         return
     k = kernel(sigma, h, w)
     if k is None:  # the identity: a copy through the decode and encode
         k = np.ones(1, np.float32)
     tmp = np.empty((h, w, 3), np.float32)
-    _strips(h, w, lambda y0, y1: _soften.hblur(src, px, h, w, lin, k, tmp, y0, y1), workers)
-    _strips(h, w, lambda y0, y1: _soften.vblur(tmp, h, w, k, out, out_px, enc, y0, y1), workers)
+    _strips(h, w, lambda y0, y1: _lens.hblur(src, px, h, w, lin, k, tmp, y0, y1), workers)
+    _strips(h, w, lambda y0, y1: _lens.vblur(tmp, h, w, k, out, out_px, enc, y0, y1), workers)
 
 
 def soften(rgb: np.ndarray, sigma: float, workers: int = 2) -> np.ndarray:
@@ -100,4 +100,16 @@ def soften(rgb: np.ndarray, sigma: float, workers: int = 2) -> np.ndarray:
         out[..., 3] = 255
     else:
         _blur(src, px, h, w, sigma, out, 4, workers)
+    return out[..., :3]
+
+
+def aberrate(rgb: np.ndarray, amount: float, workers: int = 2) -> np.ndarray:
+    """``optics.chromatic_aberration`` of an (H, W, 3) uint8 frame: red magnified and blue shrunk about the centre
+    by ``amount`` (the red-to-blue shift one short side from the centre, as a fraction of it) -> a view of RGBX."""
+    h, w = rgb.shape[:2]
+    base = rgbx_base(rgb)
+    src, px = (base, 4) if base is not None else (np.ascontiguousarray(rgb), 3)
+    out = np.empty((h, w, 4), np.uint8)
+    scale = float(amount) * 0.5
+    _strips(h, w, lambda y0, y1: _lens.aberrate(src, px, h, w, scale, -scale, out, 4, y0, y1), workers)
     return out[..., :3]
