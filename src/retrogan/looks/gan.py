@@ -2,6 +2,8 @@
 
 For the fast generator the colour part of θ becomes a numpy LUT applied by the same fast path as any LUT look;
 the local grid and the film layer run in strips. The U-Net reference runs the network on the whole image.
+An 8-bit photo through a style folder's fast generator needs no torch once the folder's analyser graph is cached
+(``analyser.py``): the model is loaded only when torch must run (16-bit photos, video, exports, training).
 """
 from __future__ import annotations
 
@@ -10,13 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from ..cancel import checkpoint
 from ..errors import StyleError
-from ..film.grain import FILM_GRAIN_COLOUR, FILM_GRAIN_ROUGHNESS
+from ..film.noise import FILM_GRAIN_COLOUR, FILM_GRAIN_ROUGHNESS
 from ..imaging.photo import Photo, from_float, to_float
+from .analyser import Theta
 from .base import check_strength
 
 STRIP_PIXELS = 1 << 20
@@ -25,11 +26,18 @@ STRIP_PIXELS = 1 << 20
 @dataclass
 class GanLook:
     name: str
-    model: torch.nn.Module
+    _model: "torch.nn.Module | None"  # None: loaded from ``folder`` when first wanted (``model``)
     arch: str
     labels: list[str]
     label: int = 0
     device: str = "cpu"  # where the full-resolution network (unet) runs; the fast generator renders on the CPU
+    folder: str | None = None  # the style folder it came from, if any: where its analyser graph is keyed
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = _load_model(self.folder)
+        return self._model
 
     def on(self, device: str) -> "GanLook":
         from ..device import check_device
@@ -41,22 +49,23 @@ class GanLook:
             raise StyleError(f"style {self.name} has no label {label!r}; it has: {', '.join(self.labels)}")
         return replace(self, label=self.labels.index(label))
 
-    @torch.no_grad()
     def theta(self, rgb: np.ndarray):
         """θ for an (H, W, 3) uint8/uint16 image, from its thumbnail."""
+        import torch
+
         thumb_side = self.model.config.thumb
         x = thumbnail(rgb, thumb_side)
-        return self.model.analyse(x, torch.tensor([self.label]))
+        with torch.no_grad():
+            return self.model.analyse(x, torch.tensor([self.label]))
 
-    @torch.no_grad()
     def colour_table(self, rgb: np.ndarray | None = None, strength: float = 1.0) -> np.ndarray:
         """The colour LUT θ holds for ``rgb`` (or, with no image, the style's global LUT: identity + its own
         LUT + the basis at the analyser's bias weights), blended toward the identity by strength: (N, N, N, 3)."""
+        import torch
+
         m = self.model
-        if rgb is not None:
-            lut = self.theta(rgb).lut[0]
-        else:
-            lut = m.global_lut(self.label)
+        with torch.no_grad():
+            lut = self.theta(rgb).lut[0] if rgb is not None else m.global_lut(self.label)
         return blended_table(lut, m.identity_lut, strength)
 
     def apply(self, photo: Photo, *, strength: float = 1.0, seed: int = 0) -> Photo:
@@ -67,11 +76,26 @@ class GanLook:
             return photo.with_rgb(self._apply_network(photo.rgb, strength, seed))
         return photo.with_rgb(self._apply_fast(photo.rgb, strength, seed))
 
-    @torch.no_grad()
     def _apply_fast(self, rgb: np.ndarray, strength: float, seed: int) -> np.ndarray:
+        if rgb.dtype == np.uint8:
+            analyser = self._analyser()
+            if analyser is not None:  # no torch
+                return render_uint8(rgb, analyser(rgb, self.label), strength, seed, 0)
         return self.render_theta(rgb, self.theta(rgb), strength, seed)
 
-    @torch.no_grad()
+    def _analyser(self):
+        """The style folder's analyser graph run by onnxruntime (exported on first use), or None."""
+        if self.arch != "fast" or self.folder is None:
+            return None
+        from .analyser import analyser_for
+
+        return analyser_for(Path(self.folder), self._export_analyser)
+
+    def _export_analyser(self) -> bytes:
+        from ..models.analyser_graph import analyser_onnx
+
+        return analyser_onnx(self.model)
+
     def render_theta(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int = 0) -> np.ndarray:
         """Render (H, W, 3) uint8/uint16 with given render parameters θ (video holds θ steady within a shot):
         8-bit images by table lookups (colour LUT, then the local grid in numpy strips, then vignette and grain by
@@ -79,30 +103,19 @@ class GanLook:
         16-bit in float strips."""
         if rgb.dtype == np.uint8:
             return self._render_uint8(rgb, th, strength, seed, frame_index)
-        return self._render_float(rgb, th, strength, seed, frame_index)
+        import torch
+
+        with torch.no_grad():
+            return self._render_float(rgb, th, strength, seed, frame_index)
 
     def _render_uint8(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int) -> np.ndarray:
-        from ..film import lutlocal8
-        from ..film.fast import render_array
-        from ..film.fast8 import lookup
-        from ..film.params import FilmParams
-
-        table = blended_table(th.lut[0], self.model.identity_lut, strength)
-        local = (th.local[0] * strength).numpy().astype(np.float32)
-        local = local if np.abs(local).max() >= 1e-4 else None
-        if lutlocal8.available():  # one pass in C
-            out = lutlocal8.lut_local(rgb, table, local)
-        else:
-            out = lookup(rgb, table)
-            out = apply_local_uint8(out, local) if local is not None else out
-        vig, grn = float(th.vignette[0]) * strength, float(th.grain[0]) * strength
-        if vig < 1e-3 and grn < 2e-4:
-            return np.ascontiguousarray(out)
-        film = FilmParams(vignette=vig, grain=grn, grain_size=self.model.config.grain_size,
-                          grain_colour=_grain_colour(th), grain_roughness=FILM_GRAIN_ROUGHNESS)
-        return render_array(np.ascontiguousarray(out), film, seed=seed, frame_index=frame_index)
+        theta = Theta(th.lut[0].detach().numpy(), th.local[0].detach().numpy(), float(th.vignette[0]),
+                      float(th.grain[0]), _grain_colour(th), float(self.model.config.grain_size))
+        return render_uint8(rgb, theta, strength, seed, frame_index)
 
     def _render_float(self, rgb: np.ndarray, th, strength: float, seed: int, frame_index: int) -> np.ndarray:
+        import torch
+
         from ..film.fast import apply_lut_threaded
         from ..film.grain import grain
         from ..film.optics import vignette
@@ -129,22 +142,23 @@ class GanLook:
             out[y0:y0 + rows] = from_float(strip[0].permute(1, 2, 0).numpy(), 16 if out.dtype == np.uint16 else 8)
         return out
 
-    @torch.no_grad()
     def _apply_network(self, rgb: np.ndarray, strength: float, seed: int) -> np.ndarray:
         from contextlib import nullcontext
+
+        import torch
 
         from ..device import half_is_safe
 
         model = _model_on(self.model, self.device)
         x = torch.from_numpy(to_float(rgb)).permute(2, 0, 1)[None].to(self.device)
         half = torch.autocast("cuda", dtype=torch.float16) if half_is_safe(self.device) else nullcontext()
-        with half:
+        with half, torch.no_grad():
             y = model(x, torch.tensor([self.label], device=self.device), strength=strength, seed=seed)
         y = y.float().clamp(0, 1).cpu()
         return from_float(y[0].permute(1, 2, 0).numpy(), 16 if rgb.dtype == np.uint16 else 8)
 
 
-_MOVED: dict[tuple[int, str], torch.nn.Module] = {}
+_MOVED: dict = {}  # (id(model), device) -> the model's copy there
 
 
 def _grain_colour(theta) -> float:
@@ -152,7 +166,7 @@ def _grain_colour(theta) -> float:
     return FILM_GRAIN_COLOUR if theta.grain_colour is None else float(theta.grain_colour[0])
 
 
-def _model_on(model: torch.nn.Module, device: str) -> torch.nn.Module:
+def _model_on(model, device: str):
     """The model on ``device`` (a copy per device, so the cached CPU model is never moved under another user)."""
     if device == "cpu":
         return model
@@ -200,15 +214,51 @@ def apply_local_uint8(rgb: np.ndarray, local: np.ndarray, strip_rows: int = 256)
     return out
 
 
-def blended_table(lut: torch.Tensor, identity: torch.Tensor, strength: float) -> np.ndarray:
+def render_uint8(rgb: np.ndarray, th: Theta, strength: float, seed: int, frame_index: int) -> np.ndarray:
+    """An 8-bit photo through θ (numpy, no torch): the LUT and the local grid (one pass in C where it is built,
+    else Pillow's LUT and numpy), then vignette and grain by the film renderer's 8-bit lane."""
+    from ..film import lutlocal8
+    from ..film.fast import render_array
+    from ..film.fast8 import lookup
+    from ..film.params import FilmParams
+
+    table = blended_numpy(th.lut, strength)
+    local = (th.local * strength).astype(np.float32)
+    local = local if np.abs(local).max() >= 1e-4 else None
+    if lutlocal8.available():
+        out = lutlocal8.lut_local(rgb, table, local)
+    else:
+        out = lookup(rgb, table)
+        out = apply_local_uint8(out, local) if local is not None else out
+    vig, grn = th.vignette * strength, th.grain * strength
+    if vig < 1e-3 and grn < 2e-4:
+        return np.ascontiguousarray(out)
+    film = FilmParams(vignette=vig, grain=grn, grain_size=th.grain_size, grain_colour=th.grain_colour,
+                      grain_roughness=FILM_GRAIN_ROUGHNESS)
+    return render_array(np.ascontiguousarray(out), film, seed=seed, frame_index=frame_index)
+
+
+def blended_numpy(lut: np.ndarray, strength: float) -> np.ndarray:
+    """``blended_table`` of a numpy (3, N, N, N) LUT: (N, N, N, 3) float32."""
+    n = lut.shape[-1]
+    ramp = np.linspace(0, 1, n, dtype=np.float32)
+    b, g, r = np.meshgrid(ramp, ramp, ramp, indexing="ij")
+    identity = np.stack([r, g, b])
+    return np.ascontiguousarray(np.moveaxis(np.clip(identity + strength * (lut - identity), 0, 1), 0, -1),
+                                np.float32)
+
+
+def blended_table(lut, identity, strength: float) -> np.ndarray:
     """A (3, N, N, N) LUT blended toward the identity by strength, as a numpy (N, N, N, 3) table."""
     from ..film.lut import to_table
 
     return to_table((identity + strength * (lut - identity)).clamp(0, 1))
 
 
-def thumbnail(rgb: np.ndarray, side: int) -> torch.Tensor:
-    """(1, 3, side, side): a box-reduced copy first (never a float copy of a huge image), then area-resized."""
+def thumbnail(rgb: np.ndarray, side: int):
+    """(1, 3, side, side) tensor: a box-reduced copy first (never a float copy of a huge image), then area-resized."""
+    import torch.nn.functional as F
+
     from ..film.fast_float import thumbnail_tensor
 
     return F.interpolate(thumbnail_tensor(rgb), size=(side, side), mode="area")
@@ -216,9 +266,38 @@ def thumbnail(rgb: np.ndarray, side: int) -> torch.Tensor:
 
 @lru_cache(maxsize=8)
 def load_gan_style(folder: str) -> GanLook:
+    """A style folder as a look. A fast style whose analyser graph is cached is not loaded into torch here: its
+    weights are read when torch must run (``GanLook.model``), and were checked when the graph was made."""
+    from .analyser import cached
+    from ..train.style_info import read_style_info
+
+    path = Path(folder)
+    info = read_style_info(path)
+    arch = info.get("arch")
+    if arch == "fast" and cached(path):
+        look = GanLook(path.name, None, arch, list(info["labels"]), folder=str(path))
+    else:
+        look = GanLook(path.name, _load_model(str(path)), arch, list(info["labels"]), folder=str(path))
+    if isinstance(info.get("layers"), dict) and arch == "fast":  # an unpaired style's film and age layers
+        from ..transfer.layers import Layers
+        from .layered import LayeredLook
+
+        try:
+            layers = Layers.from_dict(info["layers"])
+            return LayeredLook(path.name, look, layers, layers.params())
+        except (TypeError, ValueError) as e:
+            raise StyleError(f"{path / 'style.json'}: bad 'layers' ({e})") from None
+    return look
+
+
+@lru_cache(maxsize=8)
+def _load_model(folder: str | None):
+    """The folder's generator in eval mode; StyleError naming what does not fit."""
     from ..models import GENERATORS
     from ..train.checkpoint import read_style
 
+    if folder is None:
+        raise StyleError("a look without a model or a style folder")
     path = Path(folder)
     info, weights = read_style(path)
     arch = info.get("arch")
@@ -238,14 +317,4 @@ def load_gan_style(folder: str) -> GanLook:
     except (TypeError, RuntimeError, KeyError, ValueError) as e:
         raise StyleError(f"{path}: weights do not match the saved configuration "
                          f"({' '.join(str(e).split())[:300]})") from None
-    look = GanLook(path.name, model.eval(), arch, list(info["labels"]))
-    if isinstance(info.get("layers"), dict) and arch == "fast":  # an unpaired style's film and age layers
-        from ..transfer.layers import Layers
-        from .layered import LayeredLook
-
-        try:
-            layers = Layers.from_dict(info["layers"])
-            return LayeredLook(path.name, look, layers, layers.params())
-        except (TypeError, ValueError) as e:
-            raise StyleError(f"{path / 'style.json'}: bad 'layers' ({e})") from None
-    return look
+    return model.eval()

@@ -17,9 +17,7 @@ from safetensors.torch import load_file
 
 from ..errors import StyleError
 from ..imaging.write import atomic_write_bytes
-
-STYLE_FILE = "style.json"
-WEIGHTS_FILE = "generator.safetensors"
+from .style_info import STYLE_FILE, WEIGHTS_FILE, read_style_info
 
 
 def _atomic_save_tensors(tensors: dict, path: Path, metadata: dict | None = None) -> None:
@@ -59,23 +57,12 @@ def save_style(folder: Path, arch: str, generator_config: dict, labels: list[str
 def read_style(folder: Path) -> tuple[dict, dict]:
     """-> (style.json contents, generator weights). Raises StyleError naming what is missing or wrong: a style
     folder may come from anyone, so its JSON is checked for shape and its weights for NaN and infinity."""
-    info_path, weights_path = folder / STYLE_FILE, folder / WEIGHTS_FILE
-    if not info_path.exists() or not weights_path.exists():
-        raise StyleError(f"{folder}: not a style folder (needs {STYLE_FILE} and {WEIGHTS_FILE})")
+    info = read_style_info(folder)
+    weights_path = folder / WEIGHTS_FILE
     try:
-        info = json.loads(info_path.read_text())
         weights = load_file(str(weights_path))
     except (ValueError, OSError, SafetensorError) as e:
         raise StyleError(f"{folder}: unreadable style ({e})") from None
-    if not isinstance(info, dict):
-        raise StyleError(f"{info_path}: not a style description (a JSON object), found a {type(info).__name__}")
-    if info.get("format") != "retrogan-style/1":
-        raise StyleError(f"{info_path}: unknown format {info.get('format')!r}")
-    labels = info.get("labels")
-    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
-        raise StyleError(f"{info_path}: 'labels' must be a list of look names")
-    if not isinstance(info.get("generator"), dict):
-        raise StyleError(f"{info_path}: 'generator' must be a JSON object of settings")
     check_finite(weights, weights_path)
     return info, weights
 
