@@ -115,3 +115,20 @@ def test_c_lut_rejects_a_table_that_does_not_fit():
     with pytest.raises(ValueError, match="too small"):
         lutlocal8._lutpath.lut_local(rgb, 3, 8, 8, np.zeros((5, 5, 5, 3), np.float32), 9, None, 0,
                                      np.empty((8, 8, 4), np.uint8), 0, 8)
+
+
+@pytest.mark.parametrize("amount", [0.6, 1.5, 6.0, 12.0])
+def test_the_torch_lane_blurs_on_the_frames_grid_without_strip_seams(monkeypatch, amount):
+    """16-bit photos (and 8-bit ones without the C lane) soften in strips: with small strips the result must still
+    be the one-piece reference (strips blurred on their own seamed at their edges)."""
+    from retrogan.film import fast_float
+
+    monkeypatch.setattr(fast_float, "STRIP_PIXELS", 300 * 37)  # many strips of 37 rows
+    rgb16 = picture(181, 300, 7).astype(np.uint16) * 257
+    got = fast_float.render_float(rgb16, FilmParams(softness=amount)).astype(np.float64) / 257
+    x = torch.from_numpy(rgb16.astype(np.float32) / 65535).permute(2, 0, 1)[None]
+    want = O.softness(x, amount, frame=Frame(181, 300))[0].permute(1, 2, 0).numpy() * 255
+    assert np.abs(got - want).max() < 0.05
+    rgb8 = picture(181, 300, 8)
+    got8 = fast_float.soften_uint8(rgb8, FilmParams(softness=amount))
+    assert np.abs(got8.astype(int) - reference_softness(rgb8, amount)).max() <= 1

@@ -4,6 +4,7 @@ an era preset or a film stock runs without importing torch."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -78,6 +79,9 @@ def render_float(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     frame = Frame(h, w)
     glow = glow_map(out, p)
     marks = make_marks(frame, seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks, p.creases, p.light_dust)
+    if p.softness:  # on the whole frame's grid (``soften_frame``), before the strips
+        out = soften_frame(out, O.softness_sigma(p.softness, frame))
+        p = replace(p, softness=0.0)
     margin = _margin(p, frame)
     rows = max(16, STRIP_PIXELS // w)
     angle = leak_angle(p, seed)
@@ -89,7 +93,6 @@ def render_float(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         a0, a1 = max(0, y0 - margin), min(h, y1 + margin)
         x = _to_tensor(out[a0:a1])
         sub = Frame(h, w, top=a0)
-        x = O.softness(x, p.softness, frame=sub)
         x = O.chromatic_aberration(x, p.chromatic_aberration, frame=sub)
         x = x[:, :, y0 - a0: y0 - a0 + (y1 - y0)]
         sub = Frame(h, w, top=y0)
@@ -116,27 +119,80 @@ def render_float(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     return _with_border(result, p)
 
 
+def _linear(a: np.ndarray) -> torch.Tensor:
+    """(1, 3, h, w) linear light of uint8 / uint16 rows (8-bit: the sRGB decode as a table lookup)."""
+    if a.dtype == np.uint8:
+        return torch.from_numpy(np.take(_SRGB_TO_LINEAR8, a)).permute(2, 0, 1).unsqueeze(0)
+    return srgb_to_linear(_to_tensor(a))
+
+
+def _bilinear_index(n: int, m: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """torch's bilinear upsampling of m samples to n (align_corners=False, size given): i0, i1 and the weight of
+    i1 for each output sample."""
+    pos = ((torch.arange(n, dtype=torch.float64) + 0.5) * (m / n) - 0.5).clamp(min=0)
+    i0 = pos.floor().long().clamp(max=m - 1)
+    return i0, (i0 + 1).clamp(max=m - 1), (pos - i0).float()
+
+
+def soften_frame(a: np.ndarray, sigma: float) -> np.ndarray:
+    """``optics.softness`` (sigma in pixels) of a whole uint8 / uint16 frame, strip by strip on the reference's own
+    frame-wide grid: a wide blur's box means are gathered into one small picture of the whole frame, blurred whole,
+    and expanded strip by strip at the frame's sample positions. (Strips blurred on their own moved the blur by up
+    to a pixel toward their ends and seamed at their edges: up to 19 code values of 255 at sharp edges.)"""
+    h, w = a.shape[:2]
+    out = np.empty_like(a)
+    if not (sigma >= 2 and min(h, w) > 16):  # direct: exact in strips with a margin of its radius
+        margin = int(math.ceil(3 * sigma)) + 1
+        rows = max(16, STRIP_PIXELS // w)
+        for y0 in range(0, h, rows):
+            checkpoint()
+            y1 = min(h, y0 + rows)
+            a0, a1 = max(0, y0 - margin), min(h, y1 + margin)
+            x = linear_to_srgb(O.gaussian_blur(_linear(a[a0:a1]), sigma))
+            out[y0:y1] = _to_array(x[:, :, y0 - a0: y1 - a0], a.dtype)
+        return out
+    k = max(2, min(int(sigma // 2), min(h, w) // 8))
+    sh, sw = -(-h // k), -(-w // k)
+    small = torch.empty(1, 3, sh, sw)
+    rows = max(k, STRIP_PIXELS // w // k * k)
+    for y0 in range(0, h, rows):  # strips start on the grid's rows
+        checkpoint()
+        y1 = min(h, y0 + rows)
+        small[:, :, y0 // k: -(-y1 // k)] = F.avg_pool2d(_linear(a[y0:y1]), k, ceil_mode=True,
+                                                        count_include_pad=False)
+    small = O.gaussian_blur(small, math.sqrt(max(sigma ** 2 / k ** 2 - 0.25, 0.25)))
+    ry0, ry1, ty = _bilinear_index(h, sh)
+    cx0, cx1, tx = _bilinear_index(w, sw)
+    rows = max(16, STRIP_PIXELS // w)
+    for y0 in range(0, h, rows):
+        checkpoint()
+        y1 = min(h, y0 + rows)
+        top, bottom = small[:, :, ry0[y0:y1]], small[:, :, ry1[y0:y1]]
+        v = torch.lerp(top, bottom, ty[y0:y1].view(1, 1, -1, 1))
+        v = torch.lerp(v[..., cx0], v[..., cx1], tx)
+        out[y0:y1] = _to_array(linear_to_srgb(v), a.dtype)
+    return out
+
+
 _SRGB_TO_LINEAR8 = srgb_to_linear(torch.arange(256, dtype=torch.float32) / 255).numpy()
 
 
 def soften_uint8(graded: np.ndarray, p: FilmParams) -> np.ndarray:
-    """Softness and chromatic aberration of a colour-graded 8-bit frame, in float strips with margins (as the float
-    path), back to 8 bits."""
+    """Softness (``soften_frame``) and chromatic aberration (float strips with margins) of a colour-graded 8-bit
+    frame: the torch lane where the C one (``lens8``) is not built."""
     h, w = graded.shape[:2]
     frame = Frame(h, w)
-    margin = _margin(p, frame)
+    if p.softness:
+        graded = soften_frame(graded, O.softness_sigma(p.softness, frame))
+    if not p.chromatic_aberration:
+        return graded
+    margin = _margin(replace(p, softness=0.0), frame)
     rows = max(16, STRIP_PIXELS // w)
     out = np.empty_like(graded)
     for y0 in range(0, h, rows):
         checkpoint()
         y1 = min(h, y0 + rows)
         a0, a1 = max(0, y0 - margin), min(h, y1 + margin)
-        sub = Frame(h, w, top=a0)
-        if p.softness:  # O.softness, with the sRGB decode as a table lookup
-            lin = torch.from_numpy(np.take(_SRGB_TO_LINEAR8, graded[a0:a1])).permute(2, 0, 1).unsqueeze(0)
-            x = linear_to_srgb(O.gaussian_blur(lin, O.softness_sigma(p.softness, frame)))
-        else:
-            x = _to_tensor(graded[a0:a1])
-        x = O.chromatic_aberration(x, p.chromatic_aberration, frame=sub)
+        x = O.chromatic_aberration(_to_tensor(graded[a0:a1]), p.chromatic_aberration, frame=Frame(h, w, top=a0))
         out[y0:y1] = _to_array(x[:, :, y0 - a0: y0 - a0 + (y1 - y0)], np.uint8)
     return out
