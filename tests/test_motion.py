@@ -40,6 +40,9 @@ def test_shift_repeats_the_edges_and_expose_is_identity_at_gain_one():
     assert np.array_equal(motion.shift(a, 0, 0), a)
     assert np.array_equal(motion.expose(a, (1.0, 1.0, 1.0)), a)
     assert (motion.expose(a, (1.1, 1.1, 1.1)).astype(int) >= a).all()
+    tables = motion.exposure_tables((1.2, 0.8, 1.05))  # each channel through its own table
+    want = np.stack([tables[c][a[..., c]] for c in range(3)], -1)
+    assert np.array_equal(motion.expose(a, (1.2, 0.8, 1.05)), want)
 
 
 def test_a_film_look_moves_on_video_and_not_on_a_still(photo_rgb):
