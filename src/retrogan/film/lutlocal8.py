@@ -44,3 +44,9 @@ def lut_local(rgb: np.ndarray, table: np.ndarray, local: np.ndarray | None, work
     with ThreadPoolExecutor(max(1, workers)) as pool:
         list(pool.map(strip, range(0, h, rows)))
     return out[..., :3]
+
+
+def lut_rows(src: np.ndarray, px: int, h: int, w: int, table: np.ndarray, out: np.ndarray, y0: int, y1: int) -> None:
+    """Rows y0..y1 of ``out`` ((H, W, 4) RGBX) from ``src`` ((H, W, px), C-contiguous) through ``table`` alone."""
+    table = np.ascontiguousarray(table, np.float32)
+    _lutpath.lut_local(src, px, h, w, table, table.shape[0], None, 0, out, y0, y1)
