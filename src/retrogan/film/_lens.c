@@ -20,33 +20,8 @@
  *   aberrate(src, src_px, h, w, scale_r, scale_b, out, out_px, y0, y1)
  * where a channel at scale s reads its light from p - (p - centre) * s (optics.chromatic_aberration).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <stdint.h>
-
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buf;
-
-static int take(PyObject *obj, Buf *b, int writable, Py_ssize_t need, const char *name) {
-    int flags = writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS;
-    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
-        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous%s buffer", name, writable ? " writable" : "");
-        return -1;
-    }
-    b->held = 1;
-    if (b->view.len < need) {
-        PyErr_Format(PyExc_ValueError, "%s is too small (%zd bytes, %zd needed)", name, b->view.len, need);
-        return -1;
-    }
-    return 0;
-}
-
-static void drop(Buf *b) {
-    if (b->held) PyBuffer_Release(&b->view);
-    b->held = 0;
-}
 
 static int check_px(Py_ssize_t px) {
     if (px != 3 && px != 4) {

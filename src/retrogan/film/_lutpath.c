@@ -11,34 +11,9 @@
  *   out:   uint8 (h, w, 4) RGBX; rows y0..y1 are written: clip(lut(x) * (1 + gain) + offset) * 255, rounded
  * The GIL is released for the loop, so strips run in parallel threads.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <math.h>
 #include <stdint.h>
-
-typedef struct {
-    Py_buffer view;
-    int held;
-} Buf;
-
-static int take(PyObject *obj, Buf *b, int writable, Py_ssize_t need, const char *name) {
-    int flags = writable ? (PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) : PyBUF_C_CONTIGUOUS;
-    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
-        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous%s buffer", name, writable ? " writable" : "");
-        return -1;
-    }
-    b->held = 1;
-    if (b->view.len < need) {
-        PyErr_Format(PyExc_ValueError, "%s is too small (%zd bytes, %zd needed)", name, b->view.len, need);
-        return -1;
-    }
-    return 0;
-}
-
-static void drop(Buf *b) {
-    if (b->held) PyBuffer_Release(&b->view);
-    b->held = 0;
-}
 
 /* the bilinear position of pixel i of n over a lattice of `cells` (looks/gan.py's _bilinear_weights) */
 static void cell_of(Py_ssize_t i, Py_ssize_t n, Py_ssize_t cells, Py_ssize_t *c0, Py_ssize_t *c1, float *t) {
