@@ -89,3 +89,20 @@ def test_era_presets_with_light_and_stocks_render_without_torch_once_their_table
                                check=True).stdout.split() for _ in range(2)]
         assert runs[0][1] == runs[1][1]  # the same picture from the baked and the cached table
         assert runs[1][0] == "False", f"{look}: the second run imported torch"
+
+
+def test_grain_textures_are_kept_on_disk_and_a_damaged_one_is_made_again(tmp_path, monkeypatch):
+    from retrogan.film import fast8
+
+    monkeypatch.setenv("RETROGAN_CACHE_DIR", str(tmp_path))
+    args = (7, 0, 300, 500, 0.001, (0.2, 0.2, 0.2), 0.25)
+    fast8._grain_levels.cache_clear()
+    first = fast8._grain_levels(*args)
+    files = list((tmp_path / "textures").glob("*.npy"))
+    assert len(files) == 1 and np.load(files[0]).dtype == np.uint8
+    fast8._grain_levels.cache_clear()
+    assert np.array_equal(fast8._grain_levels(*args), first)  # read back
+    files[0].write_bytes(b"not an array")
+    fast8._grain_levels.cache_clear()
+    assert np.array_equal(fast8._grain_levels(*args), first)  # made again
+    fast8._grain_levels.cache_clear()

@@ -39,6 +39,7 @@ from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srg
 from .marks import Mark, make_marks
 from .noise import TEXTURE_POOL, _hash, density_weight, grain_offsets, texture, texture_period
 from .params import FilmParams
+from .tables import cached_array
 
 UNSUPPORTED = ("softness", "chromatic_aberration")
 try:  # the fused per-pixel loop in C, built at install time when a compiler is present (setup.py)
@@ -297,18 +298,43 @@ def _grain_levels(seed: int, variant: int, height: int, width: int, size: float,
         out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
-    # not cached: this lane keeps only the levels
+    frame = Frame(height, width)
+    key = ("grain-levels", seed, v, frame.short, texture_period(frame), size, colour, roughness)
+    levels = cached_array("textures", key, lambda: _levels8(seed, v, height, width, size, colour, roughness),
+                          _levels_valid, MAX_TEXTURES)
+    period = levels.shape[0]
+    out = np.zeros((period, 2 * period, 4), np.uint16)  # X channel: level 0
+    out[:, :period, :3] = levels
+    out[:, :period, :3] <<= 8
+    out[:, period:] = out[:, :period]  # tiled across: any row at any offset is one slice
+    return out
+
+
+MAX_TEXTURES = 8  # on disk: 12 MB each at 4K (P = 2048)
+
+
+def _levels_valid(a: np.ndarray) -> bool:
+    return (a.dtype == np.uint8 and a.ndim == 3 and a.shape[0] == a.shape[1] and a.shape[2] == 3
+            and 64 <= a.shape[0] <= 2048 and int(a.max()) < GRAIN_LEVELS)
+
+
+def _levels8(seed: int, variant: int, height: int, width: int, size: float, colour: tuple,
+             roughness: float) -> np.ndarray:
+    """(P, P, 3) uint8: each dye layer's grain field (``noise.texture``) quantised to one of GRAIN_LEVELS levels."""
     mono = not any(colour)
     tex = texture(seed, variant, height, width, size, roughness, 1 if mono else 4)
-    if mono:  # one field for the three dye layers: quantised once
-        n = tex[:1]
-    else:
-        c = np.clip(np.asarray(colour, np.float32), 0, 1).reshape(3, 1, 1)
-        n = np.sqrt(1 - c) * tex[:1] + np.sqrt(c) * tex[1:]
-    q = np.clip(np.round((n / GRAIN_RANGE * 0.5 + 0.5) * (GRAIN_LEVELS - 1)), 0, GRAIN_LEVELS - 1)
-    q = np.concatenate([q.repeat(3, 0) if mono else q, np.zeros_like(q[:1])]).astype(np.uint16)  # X byte: level 0
-    q = np.ascontiguousarray(q.transpose(1, 2, 0)) << 8
-    return np.tile(q, (1, 2, 1))
+    period = tex.shape[-1]
+    out = np.empty((period, period, 3), np.uint8)
+    c = np.clip(np.asarray(colour, np.float32), 0, 1)
+    scale = np.float32(0.5 / GRAIN_RANGE * (GRAIN_LEVELS - 1))
+    for ch in range(3):
+        n = tex[0] if mono else np.sqrt(1 - c[ch]) * tex[0] + np.sqrt(c[ch]) * tex[1 + ch]
+        q = n * scale
+        q += np.float32(0.5 * (GRAIN_LEVELS - 1))
+        np.rint(q, out=q)
+        np.clip(q, 0, GRAIN_LEVELS - 1, out=q)
+        out[..., ch] = q
+    return out
 
 
 def _wrapped_rows(a: np.ndarray, start: int, count: int, period: int) -> np.ndarray:
@@ -348,7 +374,6 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     h, w = rgb.shape[:2]
     table = None if colour_is_identity(p) else colour_table(p)
     packed = None if table is None else packed_or_none(table, h * w)
-    noise = noise_stages(p, h, w, seed, frame_index)
     words = _words(rgb)
     out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
     rows = max(8, STRIP_ROWS_PIXELS // w)
@@ -412,11 +437,13 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             noise_table.take(idx, out=dst, mode="clip")
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        # the light maps and the marks are made while the colour strips run
+        # the grain textures (a first image's FFTs), the light maps and the marks are made while the colour strips run
+        noise_pending = pool.submit(noise_stages, p, h, w, seed, frame_index)
         pending = pool.submit(prepare_light) if light_wanted else None
         marks = pool.submit(make_marks, Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks,
                             p.creases, p.light_dust)
         list(pool.map(colour_strip, starts))
+        noise = noise_pending.result()
         light = pending.result() if pending is not None else None
         if light is not None or noise:
             list(pool.map(lambda y0: finish_strip(y0, light), starts))

@@ -1,5 +1,6 @@
-"""Baked colour tables kept on disk between runs, so that a batch of an era preset starts without the reference
-renderer (and torch): the first run of a look bakes its table, later runs read a few hundred kilobytes.
+"""Baked colour tables (and grain textures, ``fast8``) kept on disk between runs, so that a batch of an era preset
+starts without the reference renderer (and torch) and without a 4K grain texture's FFTs: the first run of a look
+bakes its table, later runs read a few hundred kilobytes (a texture: 12 MB).
 
 Where: ``$RETROGAN_CACHE_DIR`` (an empty value or ``off`` turns it off), else ``$XDG_CACHE_HOME/retrogan`` or
 ``~/.cache/retrogan``; under ``tables/``, at most ``MAX_FILES`` files (the oldest go). A table's name hashes its key
@@ -20,12 +21,13 @@ import numpy as np
 MAX_FILES = 64
 
 
-def cache_dir() -> Path | None:
+def cache_dir(kind: str = "tables") -> Path | None:
+    """The cache folder of ``kind`` (tables, textures, analysers), or None when the cache is off."""
     value = os.environ.get("RETROGAN_CACHE_DIR")
     if value is not None:
-        return None if value.strip() in ("", "off") else Path(value) / "tables"
+        return None if value.strip() in ("", "off") else Path(value) / kind
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "retrogan" / "tables"
+    return Path(base) / "retrogan" / kind
 
 
 @lru_cache(maxsize=1)
@@ -49,23 +51,30 @@ def _valid(a: np.ndarray) -> bool:
 
 def cached_table(key: tuple, bake: Callable[[], np.ndarray]) -> np.ndarray:
     """The (N, N, N, 3) float32 table for ``key``: read from the cache, or ``bake()``d and stored."""
-    folder = cache_dir()
+    return cached_array("tables", key, lambda: np.ascontiguousarray(bake(), np.float32), _valid, MAX_FILES)
+
+
+def cached_array(kind: str, key: tuple, make: Callable[[], np.ndarray], valid: Callable[[np.ndarray], bool],
+                 max_files: int) -> np.ndarray:
+    """The array for ``key`` from the ``kind`` folder of the cache if it is there and ``valid``, else ``make()``d
+    and stored (at most ``max_files`` files of that kind: the oldest go)."""
+    folder = cache_dir(kind)
     if folder is None:
-        return bake()
+        return make()
     name = hashlib.blake2b(repr((key, code_version())).encode(), digest_size=16).hexdigest() + ".npy"
     path = folder / name
     try:
-        table = np.load(path, allow_pickle=False)
-        if _valid(table):
-            return table
+        array = np.load(path, allow_pickle=False)
+        if valid(array):
+            return array
     except (OSError, ValueError, EOFError):
         pass
-    table = np.ascontiguousarray(bake(), np.float32)
-    _store(folder, path, table)
-    return table
+    array = make()
+    _store(folder, path, array, max_files)
+    return array
 
 
-def _store(folder: Path, path: Path, table: np.ndarray) -> None:
+def _store(folder: Path, path: Path, table: np.ndarray, max_files: int = MAX_FILES) -> None:
     from ..errors import ImageWriteError
     from ..imaging.write import atomic_write_bytes
 
@@ -75,7 +84,7 @@ def _store(folder: Path, path: Path, table: np.ndarray) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, buf.getvalue(), overwrite=True)
         files = sorted(folder.glob("*.npy"), key=lambda f: f.stat().st_mtime)
-        for old in files[:max(0, len(files) - MAX_FILES)]:
+        for old in files[:max(0, len(files) - max_files)]:
             old.unlink(missing_ok=True)
     except (OSError, ImageWriteError):  # a cache that cannot be written only costs the bake next time
         pass

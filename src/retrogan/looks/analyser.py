@@ -87,7 +87,7 @@ def code_version() -> str:
 
 def graph_path(folder: Path) -> Path | None:
     """Where the analyser graph of a style folder is kept (None: the cache is off or the style unreadable)."""
-    root = cache_dir()
+    root = cache_dir("analysers")
     if root is None:
         return None
     h = hashlib.blake2b(code_version().encode(), digest_size=16)
@@ -96,7 +96,7 @@ def graph_path(folder: Path) -> Path | None:
             h.update((folder / name).read_bytes())
     except OSError:
         return None
-    return root.parent / "analysers" / f"{h.hexdigest()}.onnx"
+    return root / f"{h.hexdigest()}.onnx"
 
 
 def runtime_available() -> bool:
