@@ -409,6 +409,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             lutlocal8.lut_rows(src, src_px, h, w, table, out, y0, y1)
         elif table is not None:  # Pillow's lookup, where the C lanes are not built
             dst[..., :3] = apply_lut_uint8(np.ascontiguousarray(rgb[y0:y1]), table)
+        elif words is not None:  # RGBX in: whole words
+            out.view(np.uint32)[y0:y1, :, 0] = words[y0:y1]
         else:
             dst[..., :3] = rgb[y0:y1]
 

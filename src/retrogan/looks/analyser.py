@@ -90,13 +90,28 @@ def graph_path(folder: Path) -> Path | None:
     root = cache_dir("analysers")
     if root is None:
         return None
-    h = hashlib.blake2b(code_version().encode(), digest_size=16)
     try:
-        for name in ("style.json", "generator.safetensors"):
-            h.update((folder / name).read_bytes())
+        stamps = tuple((f.stat().st_size, f.stat().st_mtime_ns) for f in (folder / n for n in STYLE_FILES))
     except OSError:
         return None
-    return root / f"{h.hexdigest()}.onnx"
+    digest = _style_digest(str(folder), stamps)
+    return None if digest is None else root / f"{digest}.onnx"
+
+
+STYLE_FILES = ("style.json", "generator.safetensors")
+
+
+@lru_cache(maxsize=32)
+def _style_digest(folder: str, stamps: tuple) -> str | None:
+    """A hash of the model code and the style's files, read once per version of the files (``stamps``: their sizes
+    and modification times), not once per photo."""
+    h = hashlib.blake2b(code_version().encode(), digest_size=16)
+    try:
+        for name in STYLE_FILES:
+            h.update((Path(folder) / name).read_bytes())
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def runtime_available() -> bool:

@@ -235,7 +235,7 @@ def render_uint8(rgb: np.ndarray, th: Theta, strength: float, seed: int, frame_i
         return np.ascontiguousarray(out)
     film = FilmParams(vignette=vig, grain=grn, grain_size=th.grain_size, grain_colour=th.grain_colour,
                       grain_roughness=FILM_GRAIN_ROUGHNESS)
-    return render_array(np.ascontiguousarray(out), film, seed=seed, frame_index=frame_index)
+    return render_array(out, film, seed=seed, frame_index=frame_index)  # RGBX memory: the 8-bit lane reads it whole
 
 
 def blended_numpy(lut: np.ndarray, strength: float) -> np.ndarray:
