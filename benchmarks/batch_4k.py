@@ -81,8 +81,9 @@ def main() -> None:
             print(rows[-1], flush=True)
     over = [n for n in data if data[n]["ratio"] > 2.5]
     md = ("Eight 4K (3840x2160) JPEGs, one process each side, start-up included; medians of "
-          f"{args.repeats} interleaved runs, the look's colour table read from the cache; first run: the look's "
-          f"first run ever, which bakes it. Over 2.5x: {len(over)} of {len(data)}"
+          f"{args.repeats} interleaved runs, the look's colour table, grain textures and (a learned look) analyser "
+          f"graph read from the cache; first run: the look's first run ever, which makes them. "
+          f"Over 2.5x: {len(over)} of {len(data)}"
           + (f" ({', '.join(over)})" if over else "") + ".\n\n"
           + markdown_table(["look", "plain Pillow s", "retrogan stylize s", "ratio", "first run s", "first run ratio"],
                            rows) + "\n")
