@@ -1,7 +1,7 @@
 """The optional C lanes of issue #31 (built at install when a compiler is there): softness in linear light and
-chromatic aberration (``film/lens8.py``) and a learned look's LUT + local grid (``film/lutlocal8.py``) give the reference renderer's
-picture within one code value, on RGB and RGBX input, wide and narrow blurs; and without them the fallbacks render
-the same looks."""
+chromatic aberration (``film/lens8.py``) and a learned look's LUT + local grid (``film/lutlocal8.py``) give the
+reference renderer's picture within one code value, on RGB and RGBX input, wide and narrow blurs; and without them
+the fallbacks render the same looks."""
 from __future__ import annotations
 
 import numpy as np
