@@ -30,15 +30,13 @@ from _common import RESULTS, machine, markdown_table, save  # noqa: E402
 from gamut import saturated_set, u8  # noqa: E402
 from protocol import mean_delta_e, photos, split  # noqa: E402
 
-UNRENDERABLE = dict(softness=0.0, chromatic_aberration=0.0, edge_burn=0.0, light_leak=0.0, halation=0.0, bloom=0.0,
-                    dust=0.0, hairs=0.0, scratches=0.0, cracks=0.0, creases=0.0, paper=0.0)
 
 
 def main() -> None:
     import torch
 
     from cgan_paired import to_t
-    from train_zoo import gamut_inputs
+    from train_zoo import UNRENDERABLE, gamut_inputs
     from retrogan.api import stylize
     from retrogan.export.colour import colour_lut
     from retrogan.film.presets import PRESETS
@@ -84,10 +82,9 @@ def main() -> None:
             structured = [saved.colour(torch.from_numpy(im).permute(2, 0, 1)[None].float(),
                                        torch.tensor([0]))[0].permute(1, 2, 0).numpy() for im in images]
         ordinary = [de(stylize(U8[i], learned, seed=i), stylize(U8[i], full, seed=i)) for i in te]
+        saturated = lambda out: round((mean_delta_e(out[:1], truth[:1]) + mean_delta_e(out[1:], truth[1:])) / 2, 2)
         row = {"training targets": variant, "steps": trainer.step_num,
-               "saturated (colour)": round((mean_delta_e(sat[:1], truth[:1]) + mean_delta_e(sat[1:], truth[1:])) / 2, 2),
-               "structured part alone": round((mean_delta_e(structured[:1], truth[:1])
-                                               + mean_delta_e(structured[1:], truth[1:])) / 2, 2),
+               "saturated (colour)": saturated(sat), "structured part alone": saturated(structured),
                "unseen photos, full render vs full preset": round(float(np.mean(ordinary)), 2),
                "vignette": round(float(learned.theta(U8[te[0]]).vignette[0]), 3)}
         rows.append(row)
