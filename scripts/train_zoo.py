@@ -1,6 +1,7 @@
 """Retrain the bundled model zoo from ../shared/data: one multi-style fast cGAN, one label per look, trained with the
 project's own `retrogan train paired` on the 20 training photos of the development split, each rendered through
-the look; then the fidelity on the 14 photos it never saw, the model cards (docs/looks/) and the gallery.
+the look (an era preset without what a fast learned look cannot render: ``UNRENDERABLE``); then the fidelity
+against the full look on the 14 photos it never saw, the model cards (docs/looks/) and the gallery.
 
     python scripts/train_zoo.py [--minutes 30] [--steps N]   # writes src/retrogan/data/zoo/ and docs/looks/
 
@@ -208,10 +209,13 @@ def write_cards(records: list[dict], meta: dict) -> None:
             f"**Data:** the 20 training photos of the development split (../shared/data/photos, see its SOURCES.md)"
             + (f", {meta['gamut']} gamut-wide version(s) of each (saturated, hue-rotated, white-balance shifted, neon, "
                f"dark) and {meta['gamut'] * 5} colour-chart pictures," if meta.get("gamut") else "")
-            + f" rendered through {r['source']}.\n\n"
+            + f" rendered through {r['source']}"
+            + (" without what a fast learned look cannot render (softness, edge burn, glows, light leaks, paper, "
+               "dust, hairs, scratches, cracks, creases: they bent its colour, docs/colour-model.md)"
+               if "preset" in r["source"] else "") + ".\n\n"
             f"**Training:** `{cmd}` (all {len(records)} looks at once; it runs `{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(meta['command'][:6]))} ...`), "
             f"{meta['train_seconds'] / 60:.0f} minutes on a 2-core CPU.\n\n"
-            f"**Fidelity:** mean CIEDE2000 {r['delta_e']:.2f} against the training target on the 14 photos it never "
+            f"**Fidelity:** mean CIEDE2000 {r['delta_e']:.2f} against the full source look on the 14 photos it never "
             f"saw (doing nothing: {r['identity_delta_e']:.2f}). Grain and dust are random, so even a perfect "
             f"model is not at 0 where the target has them; scratches, dust, softness and borders of the presets are "
             f"not modelled by the fast generator.\n\n**Licence:** "
@@ -221,7 +225,7 @@ def write_cards(records: list[dict], meta: dict) -> None:
         rows.append(f"| [{r['name']}](looks/{r['name']}.md) | {r['era']} | {r['delta_e']:.2f} | {r['identity_delta_e']:.2f} |")
     (ROOT / "docs" / "zoo.md").write_text(
         "# The bundled looks (model zoo)\n\nOne multi-style fast cGAN, " f"{len(records)} labels, trained in "
-        f"{meta['train_seconds'] / 60:.0f} minutes by `{cmd}`. Mean CIEDE2000 against each look's training target "
+        f"{meta['train_seconds'] / 60:.0f} minutes by `{cmd}`. Mean CIEDE2000 against each full source look "
         "on 14 photos none of them saw.\n\n| look | era | ΔE2000 | doing nothing |\n|---|---|---|---|\n"
         + "\n".join(rows) + "\n\n![gallery](zoo_gallery.jpg)\n")
 
