@@ -1,5 +1,5 @@
-/* Buffer helpers shared by the optional C lanes (_lens.c, _lutpath.c): take a Python buffer checked for layout
- * and size, drop it (safe on one never taken). */
+/* Helpers shared by the optional C lanes (_lens.c, _lutpath.c): take a Python buffer checked for layout and size,
+ * drop it (safe on one never taken), and a call's result. */
 #ifndef RETROGAN_BUFFERS_H
 #define RETROGAN_BUFFERS_H
 
@@ -28,6 +28,12 @@ static int take(PyObject *obj, Buf *b, int writable, Py_ssize_t need, const char
 static void drop(Buf *b) {
     if (b->held) PyBuffer_Release(&b->view);
     b->held = 0;
+}
+
+/* The end of a call that allocated scratch memory: None, or NULL with a MemoryError when an allocation failed. */
+static PyObject *none_unless_failed(int failed) {
+    if (failed) return PyErr_NoMemory();
+    Py_RETURN_NONE;
 }
 
 #endif

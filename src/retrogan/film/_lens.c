@@ -109,13 +109,8 @@ static PyObject *reduce(PyObject *self, PyObject *args) {
             free(acc);
         }
         Py_END_ALLOW_THREADS
-        if (acc == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        result = none_unless_failed(acc == NULL);
     }
-    result = Py_None;
-    Py_INCREF(result);
 done:
     drop(&src); drop(&lin); drop(&small);
     return result;
@@ -186,13 +181,8 @@ static PyObject *expand(PyObject *self, PyObject *args) {
         free(x0);
         free(tx);
         Py_END_ALLOW_THREADS
-        if (failed) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        result = none_unless_failed(failed);
     }
-    result = Py_None;
-    Py_INCREF(result);
 done:
     drop(&small); drop(&out); drop(&enc);
     return result;
@@ -288,13 +278,8 @@ static PyObject *hblur(PyObject *self, PyObject *args) {
             free(row);
         }
         Py_END_ALLOW_THREADS
-        if (row == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        result = none_unless_failed(row == NULL);
     }
-    result = Py_None;
-    Py_INCREF(result);
 done:
     drop(&src); drop(&lin); drop(&kern); drop(&tmp);
     return result;
@@ -344,13 +329,8 @@ static PyObject *vblur(PyObject *self, PyObject *args) {
             free(acc);
         }
         Py_END_ALLOW_THREADS
-        if (acc == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        result = none_unless_failed(acc == NULL);
     }
-    result = Py_None;
-    Py_INCREF(result);
 done:
     drop(&tmp); drop(&kern); drop(&out); drop(&enc);
     return result;
@@ -425,13 +405,8 @@ static PyObject *aberrate(PyObject *self, PyObject *args) {
         free(xi);
         free(xt);
         Py_END_ALLOW_THREADS
-        if (failed) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        result = none_unless_failed(failed);
     }
-    result = Py_None;
-    Py_INCREF(result);
 done:
     drop(&src); drop(&out);
     return result;

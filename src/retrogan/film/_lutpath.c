@@ -123,13 +123,8 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
         free(xt);
         free(rowv);
         Py_END_ALLOW_THREADS
-        if (failed) {
-            PyErr_NoMemory();
-            goto done;
-        }
+        result = none_unless_failed(failed);
     }
-    result = Py_None;
-    Py_INCREF(result);
 done:
     drop(&src); drop(&table); drop(&local); drop(&out);
     return result;
