@@ -10,13 +10,11 @@ and the caller keeps the torch strips (``fast_float.soften_uint8``)."""
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 
-from ..cancel import checkpoint
-from ..imaging.pixels import rgbx_base
+from .cstrips import c_source, run_strips as _strips
 from .fast8 import _srgb8_table
 from .light import srgb_to_linear
 
@@ -24,9 +22,6 @@ try:
     from . import _lens
 except ImportError:  # no C compiler at install time
     _lens = None
-
-ROWS_PIXELS = 1 << 18  # pixels per strip of work
-
 
 def available() -> bool:
     return _lens is not None
@@ -36,21 +31,6 @@ def available() -> bool:
 def _lin8() -> np.ndarray:
     """float32[256]: 8-bit sRGB -> linear light."""
     return srgb_to_linear(np.arange(256, dtype=np.float64) / 255).astype(np.float32)
-
-
-def _enc() -> np.ndarray:
-    return _srgb8_table()
-
-
-def _strips(n: int, width: int, work, workers: int) -> None:
-    rows = max(4, ROWS_PIXELS // max(1, width))
-
-    def run(y0: int) -> None:
-        checkpoint()
-        work(y0, min(n, y0 + rows))
-
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        list(pool.map(run, range(0, n, rows)))
 
 
 def kernel(sigma: float, h: int, w: int) -> np.ndarray | None:
@@ -70,7 +50,7 @@ def _blur(src: np.ndarray, px: int, h: int, w: int, sigma: float, out: np.ndarra
     """``optics.gaussian_blur`` of src into out. px / out_px 3 or 4: 8-bit sRGB (decoded / encoded by table); 0:
     float32 (h, w, 3) linear light. Wide blurs recurse on their small picture in float."""
     lin = _lin8() if px else None
-    enc = _enc() if out_px else None
+    enc = _srgb8_table() if out_px else None
     if sigma >= 2 and min(h, w) > 16:
         k = max(2, min(int(sigma // 2), min(h, w) // 8))
         sh, sw = -(-h // k), -(-w // k)
@@ -92,8 +72,7 @@ def soften(rgb: np.ndarray, sigma: float, workers: int = 2) -> np.ndarray:
     """(H, W, 3) uint8 sRGB blurred by a Gaussian of ``sigma`` pixels in linear light -> (H, W, 3) uint8, a view of
     RGBX memory (what the 8-bit lane reads fastest)."""
     h, w = rgb.shape[:2]
-    base = rgbx_base(rgb)
-    src, px = (base, 4) if base is not None else (np.ascontiguousarray(rgb), 3)
+    src, px = c_source(rgb)
     out = np.empty((h, w, 4), np.uint8)
     if kernel(sigma, h, w) is None and not (sigma >= 2 and min(h, w) > 16):
         out[..., :3] = rgb
@@ -107,8 +86,7 @@ def aberrate(rgb: np.ndarray, amount: float, workers: int = 2) -> np.ndarray:
     """``optics.chromatic_aberration`` of an (H, W, 3) uint8 frame: red magnified and blue shrunk about the centre
     by ``amount`` (the red-to-blue shift one short side from the centre, as a fraction of it) -> a view of RGBX."""
     h, w = rgb.shape[:2]
-    base = rgbx_base(rgb)
-    src, px = (base, 4) if base is not None else (np.ascontiguousarray(rgb), 3)
+    src, px = c_source(rgb)
     out = np.empty((h, w, 4), np.uint8)
     scale = float(amount) * 0.5
     _strips(h, w, lambda y0, y1: _lens.aberrate(src, px, h, w, scale, -scale, out, 4, y0, y1), workers)

@@ -4,20 +4,14 @@ time on a 4K photo). Without the compiled extension ``available()`` is False and
 numpy path (``looks/gan.py``)."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
-from ..cancel import checkpoint
-from ..imaging.pixels import rgbx_base
+from .cstrips import c_source, run_strips
 
 try:
     from . import _lutpath
 except ImportError:  # no C compiler at install time
     _lutpath = None
-
-ROWS_PIXELS = 1 << 18  # pixels per strip of work
-
 
 def available() -> bool:
     return _lutpath is not None
@@ -27,22 +21,14 @@ def lut_local(rgb: np.ndarray, table: np.ndarray, local: np.ndarray | None, work
     """(H, W, 3) uint8 through ``table`` ((N, N, N, 3) float, [b][g][r]) and then ``local`` ((6, G, G): gains and
     offsets per channel, bilinear over the frame; None: none) -> (H, W, 3) uint8, a view of RGBX memory."""
     h, w = rgb.shape[:2]
-    base = rgbx_base(rgb)
-    src, px = (base, 4) if base is not None else (np.ascontiguousarray(rgb), 3)
+    src, px = c_source(rgb)
     table = np.ascontiguousarray(table, np.float32)
     n = table.shape[0]
     if local is not None:
         local = np.ascontiguousarray(local, np.float32)
     g = 0 if local is None else local.shape[-1]
     out = np.empty((h, w, 4), np.uint8)
-    rows = max(4, ROWS_PIXELS // max(1, w))
-
-    def strip(y0: int) -> None:
-        checkpoint()
-        _lutpath.lut_local(src, px, h, w, table, n, local, g, out, y0, min(h, y0 + rows))
-
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        list(pool.map(strip, range(0, h, rows)))
+    run_strips(h, w, lambda y0, y1: _lutpath.lut_local(src, px, h, w, table, n, local, g, out, y0, y1), workers)
     return out[..., :3]
 
 
