@@ -6,7 +6,8 @@ The saturated set: a hue x saturation x value chart, the ten Monk skin tones at 
 1. Every bundled learned look (the zoo): mean CIEDE2000 of its colour (the LUT it predicts for that picture) against
    the colour of its source look (the stock LUT, or the preset's baked colour stage) on the saturated set; for
    looks of monochrome processes the circular spread of hue angles of the full render of the hue chart at
-   strength 1 (`charts.hue_spread`), next to the source look's; and "ridge", the largest second difference (code
+   strength 1 (`charts.hue_spread`), next to the source look's, and the same within each 5-unit band of CIELAB
+   lightness (`charts.hue_spread_by_tone`: a split-toned print's hue varies with tone, not within one); and "ridge", the largest second difference (code
    values of 255) of its colour along the hue chart's smooth sweeps, next to the source's: bands and steps; on a
    smooth 16-bit sky gradient the same for its colour ("sky_ridge") and "sky_blotch", the spread over 16x16 blocks
    of the ΔE between the full render and the source's colour (blotches that vary over the sky).
@@ -32,7 +33,8 @@ from PIL import Image
 
 from _common import RESULTS, SHARED, machine, markdown_table, save
 from protocol import STOCKS, fit_lut_least_squares, mean_delta_e, photos, split
-from retrogan.charts import gamut_chart, hue_chart, hue_spread, max_second_difference, saturate, sky_gradient
+from retrogan.charts import (gamut_chart, hue_chart, hue_spread, hue_spread_by_tone, max_second_difference, saturate,
+                             sky_gradient)
 from retrogan.luts import apply_lut_float, read_hald
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +116,8 @@ def zoo_part(images: list[np.ndarray], folder: str | None = None) -> tuple[list[
         if name in MONO:
             row["hue_spread"] = round(hue_spread(ours.astype(np.float32) / 255), 1)
             row["source_hue_spread"] = round(hue_spread(theirs.astype(np.float32) / 255), 1)
+            row["hue_spread_by_tone"] = round(hue_spread_by_tone(ours.astype(np.float32) / 255), 1)
+            row["source_hue_spread_by_tone"] = round(hue_spread_by_tone(theirs.astype(np.float32) / 255), 1)
         rows.append(row)
         strips.append((name, source, ours, theirs, u8(sky_full), u8(sky_src)))
         print(row, flush=True)
@@ -213,7 +217,8 @@ def main() -> None:
           "Mean CIEDE2000 of each learned look's colour against its source look's colour on the saturated set "
           "(hue x saturation x value chart, skin tones, grey ramp, 14 unseen photos with saturation doubled); hue "
           "spread: circular std of CIELAB hue over the hue chart rendered at strength 1 (monochrome processes); "
-          "ridge: largest second difference of the colour along the chart's hue sweeps, in code values.\n",
+          "by tone: the largest such spread within one 5-unit band of L* (a split-toned print's hue follows its "
+          "tone, so only this part is colour left from the input); ridge: largest second difference of the colour along the chart's hue sweeps, in code values.\n",
           rows_table(zoo)]
     if args.paired:
         md += [f"\n## Paired training from 20 ordinary photos ({args.minutes:g} min each)\n",

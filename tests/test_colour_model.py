@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from retrogan.charts import gamut_chart, gamut_variant, hue_chart, hue_spread, max_second_difference, saturate
+from retrogan.charts import (gamut_chart, gamut_variant, hue_chart, hue_spread, hue_spread_by_tone,
+                             max_second_difference, saturate)
 from retrogan.metrics import ciede2000, srgb_to_lab
 from retrogan.models.colour import apply_curves
 from retrogan.models.fast import FastGenerator, FastGeneratorConfig
@@ -191,3 +192,14 @@ def test_the_prefit_reads_the_frame_centre_so_a_vignette_does_not_bend_the_emuls
             out = c(vivid, torch.tensor([0]))
         errors[part] = float(ciede2000(srgb_to_lab(out[0].T.numpy()), srgb_to_lab(truth[0].T.numpy())).mean())
     assert errors[0.6] < errors[1.0] / 1.5, errors  # measured 2.86 and 9.44
+
+
+def test_hue_spread_by_tone_tells_a_split_toned_print_from_leaked_colour():
+    """A split-toned print (purple-brown shadows, yellowish highlights: a selenium-toned silver print) spreads its
+    hue over the picture, but each tone has one hue; a chart left in colour has every hue in every tone."""
+    t = np.linspace(0.05, 0.95, 256, dtype=np.float32)[None, :, None]
+    shadows, highlights = np.array([1.0, 0.8, 1.0], np.float32), np.array([1.0, 1.0, 0.75], np.float32)
+    split = np.repeat(t, 32, 0) * (shadows + (highlights - shadows) * np.repeat(t, 32, 0))
+    assert hue_spread(split) > 40 and hue_spread_by_tone(split) < 6
+    assert hue_spread_by_tone(hue_chart(96)) > 60
+    assert hue_spread_by_tone(np.repeat(np.linspace(0, 1, 50)[None, :, None], 3, 2)) == 0

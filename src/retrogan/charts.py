@@ -127,6 +127,24 @@ def hue_spread(rgb: np.ndarray, min_chroma: float = 4.0) -> float:
     weighted by chroma: 0 for a print of one hue (a toned monochrome), tens of degrees for a colour picture. 0 if
     fewer than 0.5% of the pixels have that much chroma (a neutral print)."""
     lab = srgb_to_lab(np.clip(rgb, 0, 1).astype(np.float32)).reshape(-1, 3)
+    return _circular_hue_spread(lab, min_chroma)
+
+
+def hue_spread_by_tone(rgb: np.ndarray, min_chroma: float = 4.0, band: float = 5.0) -> float:
+    """The largest `hue_spread` within one band of CIELAB lightness (L* bands `band` wide, each with at least 0.5% of
+    the pixels): how far the hue varies among pixels of the same tone. A split-toned print (warm shadows, cool
+    highlights) spreads its hue over the whole picture, but its hue is a function of tone, so this stays near 0; a
+    print that leaves the input's colours shows its whole hue range within each band."""
+    lab = srgb_to_lab(np.clip(rgb, 0, 1).astype(np.float32)).reshape(-1, 3)
+    worst = 0.0
+    for lo in np.arange(0.0, 100.0, band):
+        inside = lab[(lab[:, 0] >= lo) & (lab[:, 0] < lo + band)]
+        if len(inside) >= 0.005 * len(lab):
+            worst = max(worst, _circular_hue_spread(inside, min_chroma))
+    return worst
+
+
+def _circular_hue_spread(lab: np.ndarray, min_chroma: float) -> float:
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     keep = chroma >= min_chroma
     if keep.mean() < 0.005:
