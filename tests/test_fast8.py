@@ -94,15 +94,23 @@ def test_video_frames_get_fresh_grain_and_the_same_light(cat):
     assert abs(a.astype(float).mean() - b.astype(float).mean()) < 0.2  # the tone does not
 
 
-def test_lut_look_uses_the_full_table_once_it_pays(cat, monkeypatch):
+def _fresh_tables(monkeypatch, tmp_path, build_after: int) -> None:
+    """The full-table state of a new process, with an empty disk cache."""
+    monkeypatch.setenv("RETROGAN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fast8, "BUILD_AFTER_PIXELS", build_after)
+    for name in ("_FULL", "_USAGE", "_RENDERS"):
+        monkeypatch.setattr(fast8, name, {})
+    monkeypatch.setattr(fast8, "_MISSING", set())
+    monkeypatch.setattr(fast8, "_STORED", set())
+
+
+def test_lut_look_uses_the_full_table_once_it_pays_and_a_later_process_maps_it(cat, monkeypatch, tmp_path):
     from retrogan.imaging.pixels import rgbx_base
     from retrogan.imaging.photo import Photo
     from retrogan.looks.registry import resolve_style
 
     look = resolve_style("portra-400vc")
-    monkeypatch.setattr(fast8, "BUILD_AFTER_PIXELS", 3 * cat.shape[0] * cat.shape[1])
-    monkeypatch.setattr(fast8, "_FULL", {})
-    monkeypatch.setattr(fast8, "_USAGE", {})
+    _fresh_tables(monkeypatch, tmp_path, 3 * cat.shape[0] * cat.shape[1])
     outs, built = [], []
     for _ in range(4):
         outs.append(look.apply(Photo(rgb=cat)).rgb)
@@ -111,6 +119,35 @@ def test_lut_look_uses_the_full_table_once_it_pays(cat, monkeypatch):
     for o in outs[1:]:  # the same picture either way
         np.testing.assert_array_equal(o, outs[0])
     assert rgbx_base(outs[-1]) is not None
+    assert len(list((tmp_path / "colours").glob("*.npy"))) == 1  # it served several pictures: kept on disk
+
+    _fresh_tables(monkeypatch, tmp_path, 10 ** 12)  # a later process: the first picture maps the stored table
+    np.testing.assert_array_equal(look.apply(Photo(rgb=cat)).rgb, outs[0])
+    (full,) = fast8._FULL.values()
+    assert isinstance(full, np.memmap)
+
+
+def test_a_damaged_stored_full_table_is_not_used(cat, monkeypatch, tmp_path):
+    from retrogan.imaging.photo import Photo
+    from retrogan.looks.registry import resolve_style
+
+    look = resolve_style("portra-400vc")
+    _fresh_tables(monkeypatch, tmp_path, 1)
+    truth = [look.apply(Photo(rgb=cat)).rgb for _ in range(2)][0]
+    (stored,) = (tmp_path / "colours").glob("*.npy")
+    damaged = np.load(stored)
+    damaged[fast8._CHECK[:10]] ^= 0x00FF00  # what a disk error or a stray write might do
+    np.save(stored, damaged)
+    _fresh_tables(monkeypatch, tmp_path, 10 ** 12)
+    np.testing.assert_array_equal(look.apply(Photo(rgb=cat)).rgb, truth)  # interpolated, not the bad table
+    assert not fast8._FULL
+
+
+def test_a_single_pictures_table_is_not_kept_on_disk(cat, monkeypatch, tmp_path):
+    table = fast.colour_table(PRESETS["kodachrome-1950s"].params)
+    _fresh_tables(monkeypatch, tmp_path, 1)
+    assert fast8.packed_or_none(table, 10) is not None  # a very large photo: built for it
+    assert not (tmp_path / "colours").exists()  # a learned look's table serves one picture: not worth 64 MB
 
 
 def test_full_colour_table_equals_the_interpolating_lookup(cat):

@@ -8,7 +8,8 @@
  *   colour:  uint32[2^24] packed table (R | G << 8 | B << 16) or None
  *   cells:   int32 (y1 - y0, w) map cell of each pixel of the strip, offsets: uint32 (cells, 4), light: uint8
  *            table; or all None
- *   noise:   sequence of (levels uint16 (P, 2P, 4), table uint8 [level << 8 | value], oy, ox, P)
+ *   noise:   sequence of (levels uint8 (P, P, 3), table uint8 [level << 8 | value], oy, ox, P): a texture
+ *            periodic in P both ways, read at (y + oy, x + ox) modulo P
  * The GIL is released for the loop, so strips run in parallel threads.
  */
 #define PY_SSIZE_T_CLEAN
@@ -18,7 +19,7 @@
 #define MAX_NOISE 4
 
 typedef struct {
-    const uint16_t *levels;
+    const uint8_t *levels;
     const uint8_t *table;
     Py_ssize_t oy, ox, period, table_len;
 } Noise;
@@ -75,13 +76,18 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
             n_noise = i + 1;
             goto done;
         }
-        if (noise[i].period <= 0 || nlev[i].len < noise[i].period * 2 * noise[i].period * 4 * 2 ||
+        if (noise[i].period <= 0 || nlev[i].len < noise[i].period * noise[i].period * 3 ||
             ntab[i].len < 256) {
             PyErr_SetString(PyExc_ValueError, "noise levels or table too small");
             n_noise = i + 1;
             goto done;
         }
-        noise[i].levels = (const uint16_t *)nlev[i].buf;
+        if (noise[i].oy < 0 || noise[i].ox < 0) {
+            PyErr_SetString(PyExc_ValueError, "noise offsets must not be negative");
+            n_noise = i + 1;
+            goto done;
+        }
+        noise[i].levels = (const uint8_t *)nlev[i].buf;
         noise[i].table = (const uint8_t *)ntab[i].buf;
         noise[i].table_len = ntab[i].len;
     }
@@ -104,9 +110,12 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
         for (Py_ssize_t y = y0; y < y1 && !bad; y++) {
             const uint8_t *ip = in + y * w * src_px;
             uint8_t *op = dst + y * w * 4;
-            const uint16_t *rows[MAX_NOISE];
-            for (Py_ssize_t i = 0; i < n_noise; i++)
-                rows[i] = noise[i].levels + ((y + noise[i].oy) % noise[i].period) * (2 * noise[i].period * 4);
+            const uint8_t *rows[MAX_NOISE];
+            Py_ssize_t col[MAX_NOISE];
+            for (Py_ssize_t i = 0; i < n_noise; i++) {
+                rows[i] = noise[i].levels + ((y + noise[i].oy) % noise[i].period) * (noise[i].period * 3);
+                col[i] = noise[i].ox % noise[i].period;
+            }
             for (Py_ssize_t x = 0; x < w; x++, ip += src_px, op += 4) {
                 uint32_t r = ip[0], g = ip[1], b = ip[2];
                 if (ctab) {
@@ -121,8 +130,10 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
                     r = ltab[o[0] + r]; g = ltab[o[1] + g]; b = ltab[o[2] + b];
                 }
                 for (Py_ssize_t i = 0; i < n_noise; i++) {
-                    const uint16_t *lv = rows[i] + ((x + noise[i].ox) % noise[i].period) * 4;
-                    uint32_t ir = lv[0] | r, ig = lv[1] | g, ib = lv[2] | b;
+                    const uint8_t *lv = rows[i] + col[i] * 3;
+                    if (++col[i] == noise[i].period) col[i] = 0;
+                    uint32_t ir = ((uint32_t)lv[0] << 8) | r, ig = ((uint32_t)lv[1] << 8) | g,
+                             ib = ((uint32_t)lv[2] << 8) | b;
                     if (ir >= noise[i].table_len || ig >= noise[i].table_len || ib >= noise[i].table_len) {
                         bad = 1;
                         break;

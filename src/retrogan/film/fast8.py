@@ -39,7 +39,7 @@ from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srg
 from .marks import Mark, make_marks
 from .noise import TEXTURE_POOL, _hash, density_weight, grain_offsets, texture, texture_period
 from .params import FilmParams
-from .tables import cached_array
+from .tables import cached_array, store_array, stored_array
 
 UNSUPPORTED = ("softness", "chromatic_aberration")
 try:  # the fused per-pixel loop in C, built at install time when a compiler is present (setup.py)
@@ -111,6 +111,15 @@ def full_table(table: np.ndarray) -> np.ndarray:
         return _full_table(table)
 
 
+def _looked_up(ids: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Packed colours (a multiple of 4096, uint32) -> the packed colours ``interpolate`` gives them."""
+    rgbx = ids.view(np.uint8).reshape(-1, 4096, 4)
+    if lutlocal8.available():
+        looked = lutlocal8.lut_local(rgbx[..., :3], table, None, workers=1)
+        return np.bitwise_and(rgbx_base(looked).view(np.uint32).reshape(-1), 0xFFFFFF)
+    return _pack(apply_lut_uint8(np.ascontiguousarray(rgbx[..., :3]), table)).reshape(-1)
+
+
 def _full_table(table: np.ndarray) -> np.ndarray:
     key = _table_key(table)
     if key in _FULL:
@@ -118,31 +127,69 @@ def _full_table(table: np.ndarray) -> np.ndarray:
     out = np.empty(1 << 24, np.uint32)
 
     def block(i: int) -> None:
-        ids = np.arange(i << 20, (i + 1) << 20, dtype=np.uint32)
-        if lutlocal8.available():
-            looked = lutlocal8.lut_local(ids.view(np.uint8).reshape(256, 4096, 4)[..., :3], table, None, workers=1)
-            np.bitwise_and(rgbx_base(looked).view(np.uint32).reshape(-1), 0xFFFFFF, out=out[i << 20: (i + 1) << 20])
-            return
-        rgb = np.ascontiguousarray(ids.view(np.uint8).reshape(256, 4096, 4)[..., :3])
-        out[i << 20: (i + 1) << 20] = _pack(apply_lut_uint8(rgb, table)).reshape(-1)
+        out[i << 20: (i + 1) << 20] = _looked_up(np.arange(i << 20, (i + 1) << 20, dtype=np.uint32), table)
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(block, range(16)))
-    if len(_FULL) >= 3:
-        _FULL.pop(next(iter(_FULL)))
-    _FULL[key] = out
+    _keep(key, out)
     return out
 
 
+MAX_FULL_FILES = 4  # on disk: 64 MB each
+_CHECK = np.random.default_rng(0).integers(0, 1 << 24, 4096, dtype=np.uint32)  # colours a stored table is checked on
+_MISSING: set[bytes] = set()
+_RENDERS: dict[bytes, int] = {}
+_STORED: set[bytes] = set()
+
+
+def _keep(key: bytes, full: np.ndarray) -> None:
+    if len(_FULL) >= 3:
+        _FULL.pop(next(iter(_FULL)))
+    _FULL[key] = full
+
+
+def _stored_full(key: bytes, table: np.ndarray) -> np.ndarray | None:
+    """The full table from the disk cache, mapped (a photo pages in the part it reads: about 10 ms at 4K against
+    0.1-0.25 s to build it), after a check of 4096 colours against the lookup that built it; else None."""
+    if key in _MISSING:
+        return None
+
+    def valid(a: np.ndarray) -> bool:
+        return a.dtype == np.uint32 and a.shape == (1 << 24,) and np.array_equal(a[_CHECK], _looked_up(_CHECK, table))
+
+    stored = stored_array("colours", ("full-table", key), valid, mmap=True)
+    if stored is None:
+        if len(_MISSING) > 4096:  # a server's learned looks: one table per picture
+            _MISSING.clear()
+        _MISSING.add(key)
+    return stored
+
+
 def packed_or_none(table: np.ndarray, pixels: int) -> np.ndarray | None:
-    """The full table if it exists or has earned its build cost (``BUILD_AFTER_PIXELS`` served: a batch, a clip,
-    a very large photo); None: look up with ``interpolate``, which costs nothing to set up."""
+    """The full table if it is built, kept on disk, or has earned its build cost (``BUILD_AFTER_PIXELS`` served: a
+    batch, a clip, a very large photo); None: look up with ``interpolate``, which costs nothing to set up."""
     with BUILDING:
         key = _table_key(table)
         _USAGE[key] = _USAGE.get(key, 0) + pixels
-    if key in _FULL or _USAGE[key] >= BUILD_AFTER_PIXELS:
-        return full_table(table)
-    return None
+        _RENDERS[key] = _RENDERS.get(key, 0) + 1
+        if len(_RENDERS) > 4096:
+            _RENDERS.clear()
+        if key in _FULL:
+            full = _FULL[key]
+        else:
+            full = _stored_full(key, table)
+            if full is not None:
+                _keep(key, full)
+    if full is None and _USAGE[key] >= BUILD_AFTER_PIXELS:
+        full = full_table(table)
+    if full is not None and _RENDERS[key] >= 2 and not isinstance(full, np.memmap):
+        # a table that serves more than one picture (not a learned look's own): kept for later runs, once
+        with BUILDING:
+            first = key not in _STORED
+            _STORED.add(key)
+        if first:
+            store_array("colours", ("full-table", key), full, MAX_FULL_FILES)
+    return full
 
 
 def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
@@ -287,27 +334,21 @@ def grain_levels(seed: int, variant: int, height: int, width: int, size: float, 
         return _grain_levels(seed, variant, height, width, size, colour, roughness)
 
 
-@lru_cache(maxsize=5)  # a clip's 4 texture variants + 1; each up to 64 MB (P = 2048): bounded for servers and batches
+@lru_cache(maxsize=5)  # a clip's 4 texture variants + 1; each up to 12 MB (P = 2048): bounded for servers and batches
 def _grain_levels(seed: int, variant: int, height: int, width: int, size: float, colour: tuple,
                   roughness: float = 0.0) -> np.ndarray:
-    """(P, k P, 4) uint16 quantised grain field per dye layer (and a zero X channel) (``grain.grain_field``) times 256, so that
-    ``level | value`` indexes a [level, value] table; tiled across so that any row at any offset is one slice."""
+    """(P, P, 3) uint8 quantised grain field per dye layer (``grain.grain_field``), periodic in P both ways: the
+    C loop reads it at (y + oy, x + ox) modulo P and indexes a [level << 8 | value] table."""
     v = variant % 8
     if v in (1, 2, 3) and len(set(colour)) == 1:  # a mirror image of variant 0 (see noise.texture): no FFT
         base = grain_levels(seed, 0, height, width, size, colour, roughness)
-        out = np.concatenate([np.roll(base[..., :3], v % 3, axis=-1), base[..., 3:]], axis=-1)
+        out = np.roll(base, v % 3, axis=-1)
         out = out[:, ::-1] if v & 1 else out
         return np.ascontiguousarray(out[::-1] if v & 2 else out)
     frame = Frame(height, width)
     key = ("grain-levels", seed, v, frame.short, texture_period(frame), size, colour, roughness)
-    levels = cached_array("textures", key, lambda: _levels8(seed, v, height, width, size, colour, roughness),
-                          _levels_valid, MAX_TEXTURES)
-    period = levels.shape[0]
-    out = np.zeros((period, 2 * period, 4), np.uint16)  # X channel: level 0
-    out[:, :period, :3] = levels
-    out[:, :period, :3] <<= 8
-    out[:, period:] = out[:, :period]  # tiled across: any row at any offset is one slice
-    return out
+    return cached_array("textures", key, lambda: _levels8(seed, v, height, width, size, colour, roughness),
+                        _levels_valid, MAX_TEXTURES)
 
 
 MAX_TEXTURES = 8  # on disk: 12 MB each at 4K (P = 2048)
@@ -337,12 +378,13 @@ def _levels8(seed: int, variant: int, height: int, width: int, size: float, colo
     return out
 
 
-def _wrapped_rows(a: np.ndarray, start: int, count: int, period: int) -> np.ndarray:
-    """Rows start .. start + count of a texture periodic in ``period`` rows (a view when they do not wrap)."""
-    start %= period
-    if start + count <= period:
-        return a[start: start + count]
-    return a[(np.arange(start, start + count)) % period]
+def _texture_rows(levels: np.ndarray, start: int, count: int, ox: int, width: int) -> np.ndarray:
+    """(count, width, 3) uint16: ``level << 8`` of a texture periodic in P both ways, rows start.., columns ox..
+    (modulo P): what the C loop reads, for the numpy lane."""
+    period = levels.shape[0]
+    rows = levels[np.arange(start, start + count) % period]
+    cols = (ox + np.arange(width)) % period
+    return rows[:, cols].astype(np.uint16) << 8
 
 
 def _level_values() -> np.ndarray:
@@ -431,12 +473,9 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             idx += dst
             ltab.take(idx, out=dst, mode="clip")
         for levels, noise_table, (oy, ox), period in noise:
-            tex = _wrapped_rows(levels, y0 + oy, y1 - y0, period)  # (rows, 2P, 4): any P columns are one slice
-            idx = np.empty((y1 - y0, w, 4), np.uint16)
-            for x0 in range(0, w, period):
-                x1, start = min(w, x0 + period), (ox + x0) % period
-                np.bitwise_or(tex[:, start: start + x1 - x0], dst[:, x0:x1], out=idx[:, x0:x1])
-            noise_table.take(idx, out=dst, mode="clip")
+            idx = _texture_rows(levels, y0 + oy, y1 - y0, ox, w)
+            idx |= dst[..., :3]
+            noise_table.take(idx, out=dst[..., :3], mode="clip")
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         # the grain textures (a first image's FFTs), the light maps and the marks are made while the colour strips run

@@ -1,6 +1,7 @@
 """Baked colour tables (and grain textures, ``fast8``) kept on disk between runs, so that a batch of an era preset
 starts without the reference renderer (and torch) and without a 4K grain texture's FFTs: the first run of a look
-bakes its table, later runs read a few hundred kilobytes (a texture: 12 MB).
+bakes its table, later runs read a few hundred kilobytes (a texture: 12 MB; a preset's colour for all 2^24 8-bit
+colours, 64 MB, is mapped rather than read: see ``fast8.packed_or_none``).
 
 Where: ``$RETROGAN_CACHE_DIR`` (an empty value or ``off`` turns it off), else ``$XDG_CACHE_HOME/retrogan`` or
 ``~/.cache/retrogan``; under ``tables/``, at most ``MAX_FILES`` files (the oldest go). A table's name hashes its key
@@ -58,20 +59,41 @@ def cached_array(kind: str, key: tuple, make: Callable[[], np.ndarray], valid: C
                  max_files: int) -> np.ndarray:
     """The array for ``key`` from the ``kind`` folder of the cache if it is there and ``valid``, else ``make()``d
     and stored (at most ``max_files`` files of that kind: the oldest go)."""
-    folder = cache_dir(kind)
-    if folder is None:
-        return make()
-    name = hashlib.blake2b(repr((key, code_version())).encode(), digest_size=16).hexdigest() + ".npy"
-    path = folder / name
+    array = stored_array(kind, key, valid)
+    if array is None:
+        array = make()
+        store_array(kind, key, array, max_files)
+    return array
+
+
+def stored_array(kind: str, key: tuple, valid: Callable[[np.ndarray], bool], mmap: bool = False) -> np.ndarray | None:
+    """The array for ``key`` in the ``kind`` folder of the cache if it is there and ``valid``, else None. mmap: a
+    read-only view of the file, paged in as it is read (a 64 MB colour table of which a photo reads a fraction)."""
+    path = _path(kind, key)
+    if path is None:
+        return None
     try:
-        array = np.load(path, allow_pickle=False)
+        array = np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
         if valid(array):
             return array
     except (OSError, ValueError, EOFError):
         pass
-    array = make()
-    _store(folder, path, array, max_files)
-    return array
+    return None
+
+
+def store_array(kind: str, key: tuple, array: np.ndarray, max_files: int) -> None:
+    """Keep ``array`` for ``key`` (at most ``max_files`` files of that kind: the oldest go); silently nothing when
+    the cache is off or cannot be written."""
+    path = _path(kind, key)
+    if path is not None:
+        _store(path.parent, path, array, max_files)
+
+
+def _path(kind: str, key: tuple) -> Path | None:
+    folder = cache_dir(kind)
+    if folder is None:
+        return None
+    return folder / (hashlib.blake2b(repr((key, code_version())).encode(), digest_size=16).hexdigest() + ".npy")
 
 
 def _store(folder: Path, path: Path, table: np.ndarray, max_files: int = MAX_FILES) -> None:
