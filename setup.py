@@ -7,4 +7,4 @@ from setuptools import Extension, setup
 FLAGS = [] if sys.platform == "win32" else ["-O3"]
 setup(ext_modules=[Extension(f"retrogan.film.{name}", [f"src/retrogan/film/{name}.c"], extra_compile_args=FLAGS,
                              depends=["src/retrogan/film/_buffers.h"], optional=True)
-                   for name in ("_fastpath", "_lens", "_lutpath")])
+                   for name in ("_fastpath", "_lens", "_lutpath", "_marks")])

@@ -210,3 +210,26 @@ def test_marks_match_the_reference_rasteriser(cat):
     d = np.abs(out.astype(int) - ref)
     assert (out != cat).any(axis=2).mean() > 0.002  # marks were drawn
     assert d.max() <= 2, d.max()
+
+
+@pytest.mark.skipif(fast8._marks is None, reason="the C lanes are not built")
+@pytest.mark.parametrize("rgbx", [True, False])
+def test_marks_in_c_equal_numpy_bit_for_bit(cat, monkeypatch, rgbx):
+    from retrogan.film.frame import Frame
+
+    h, w = cat.shape[:2]
+    marks = fast8.make_marks(Frame(h, w), 5, 3, 0.9, 0.9, 0.9, 0.6, 0.5, True)
+    assert any(len(m.points) == 1 for m in marks) and any(len(m.points) > 2 for m in marks)
+    drawn = []
+    for use_c in (True, False):
+        monkeypatch.setattr(fast8, "USE_C", use_c)
+        if rgbx:
+            frame = np.full((h, w, 4), 255, np.uint8)
+            frame[..., :3] = cat
+            a = frame[..., :3]
+        else:
+            a = cat.copy()
+        fast8.draw_marks(a, marks)
+        drawn.append(a.copy())
+    assert (drawn[0] != cat).any(axis=2).mean() > 0.01  # marks were drawn
+    np.testing.assert_array_equal(drawn[0], drawn[1])

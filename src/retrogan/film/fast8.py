@@ -46,6 +46,10 @@ try:  # the fused per-pixel loop in C, built at install time when a compiler is 
     from . import _fastpath
 except ImportError:  # pragma: no cover - depends on the installation
     _fastpath = None
+try:
+    from . import _marks
+except ImportError:  # pragma: no cover - depends on the installation
+    _marks = None
 USE_C = _fastpath is not None and not os.environ.get("RETROGAN_NO_C")
 STRIP_ROWS_PIXELS = 1 << 19
 G_LEVELS, A_LEVELS, GRAIN_LEVELS, GRAIN_RANGE = 32, 48, 64, 4.5
@@ -545,7 +549,38 @@ def draw_marks(a: np.ndarray, marks: list, pool: ThreadPoolExecutor | None = Non
         view[touched] = (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
 
     merged = merged_boxes(boxes, h, w)
+    base = rgbx_base(a)
+    frame_buf, channels = (base, 4) if base is not None else (a, 3)
+    if USE_C and _marks is not None and frame_buf.flags.c_contiguous:  # the same coverage in C, bit for bit
+        tables = _piece_tables(marks, boxes, frame, merged)
+        jobs = [(np.asarray(box, np.int32), t) for box, t in zip(merged, tables) if len(t)]
+
+        def composite(job) -> None:
+            _marks.composite(frame_buf, channels, h, w, job[0], job[1], float(frame.short))
+
+        list(pool.map(composite, jobs) if pool is not None else map(composite, jobs))
+        return
     list(pool.map(draw, merged) if pool is not None else map(draw, merged))
+
+
+def _piece_tables(marks: list, boxes: list, frame: Frame, merged: list) -> list[np.ndarray]:
+    """Per merged box, (n, 13) float32: the pieces of the marks inside it as ``_marks.composite`` reads them (each
+    mark's clipped box lies in exactly one merged box)."""
+    h, w = frame.height, frame.width
+    corners = np.asarray(merged, np.int64).reshape(-1, 4)
+    rows: list[list] = [[] for _ in merged]
+    for m, b in zip(marks, boxes):
+        clip = (max(0, b[0]), min(h, b[1]), max(0, b[2]), min(w, b[3]))
+        if clip[0] >= clip[1] or clip[2] >= clip[3]:
+            continue
+        k = int(np.flatnonzero((corners[:, 0] <= clip[0]) & (corners[:, 1] >= clip[1]) & (corners[:, 2] <= clip[2])
+                               & (corners[:, 3] >= clip[3]))[0])
+        for sy0, sy1, sx0, sx1, points in _pieces(m, frame, clip):
+            (au, av), (bu, bv) = points[0], points[-1]
+            du, dv = bu - au, bv - av  # in double precision, as _distance
+            rows[k].append((sy0, sy1, sx0, sx1, au, av, du, dv, max(du * du + dv * dv, 1e-12), m.radius, m.opacity,
+                            1.0 if m.light else 0.0, 1.0 if len(points) == 1 else 0.0))
+    return [np.asarray(r, np.float32).reshape(-1, 13) for r in rows]
 
 
 def _pieces(m, frame: Frame, clip: tuple[int, int, int, int]):
