@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from retrogan.film import lens8, lutlocal8, optics as O
+from retrogan.film import lens8, light, lutlocal8, optics as O
 from retrogan.film.fast import render_array
 from retrogan.film.frame import Frame, softness_sigma
 from retrogan.film.params import FilmParams
@@ -132,3 +132,14 @@ def test_the_torch_lane_blurs_on_the_frames_grid_without_strip_seams(monkeypatch
     rgb8 = picture(181, 300, 8)
     got8 = fast_float.soften_uint8(rgb8, FilmParams(softness=amount))
     assert np.abs(got8.astype(int) - reference_softness(rgb8, amount)).max() <= 1
+
+
+@pytest.mark.skipif(light._light is None, reason="the optional C extension is not built here")
+@pytest.mark.parametrize("sigma", [0.5, 4.8, 30.0])
+def test_the_light_maps_blur_in_c_is_numpys_bit_for_bit(monkeypatch, sigma):
+    x = np.random.default_rng(3).random((3, 61, 107)).astype(np.float32)
+    monkeypatch.setattr(light, "USE_C", True)
+    fast = light.blur(x, sigma)
+    monkeypatch.setattr(light, "USE_C", False)
+    np.testing.assert_array_equal(fast, light.blur(x, sigma))
+    assert fast.shape == x.shape and fast.dtype == np.float32

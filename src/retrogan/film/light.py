@@ -6,10 +6,17 @@ torch (issue #31); the glows blur the thumbnail directly (it is a few hundred pi
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
 from .frame import Frame
+
+try:  # the blur in C, built at install time when a compiler is present (setup.py)
+    from . import _light
+except ImportError:  # pragma: no cover - depends on the installation
+    _light = None
+USE_C = not os.environ.get("RETROGAN_NO_C")
 from .noise import _hash
 from .params import FilmParams
 
@@ -61,10 +68,23 @@ def blur(x: np.ndarray, sigma_px: float) -> np.ndarray:
     t = np.arange(-radius, radius + 1, dtype=np.float64)
     k = np.exp(-0.5 * (t / sigma_px) ** 2)
     k = (k / k.sum()).astype(np.float32)
-    y = np.pad(x, ((0, 0), (0, 0), (radius, radius)), mode="reflect")
-    y = sum(k[i] * y[..., i: i + w] for i in range(len(k)))
-    y = np.pad(y, ((0, 0), (radius, radius), (0, 0)), mode="reflect")
-    return sum(k[i] * y[:, i: i + h] for i in range(len(k))).astype(np.float32)
+    y = _correlate(np.pad(x, ((0, 0), (0, 0), (radius, radius)), mode="reflect"), k, 2)
+    return _correlate(np.pad(y, ((0, 0), (radius, radius), (0, 0)), mode="reflect"), k, 1)
+
+
+def _correlate(y: np.ndarray, k: np.ndarray, axis: int) -> np.ndarray:
+    """(C, h, w) float32 padded along ``axis`` (1: down, 2: across) -> sum_i k[i] y shifted by i, the 'valid' part:
+    in C where it is built (bit for bit), else numpy's sum of shifted copies."""
+    y = np.ascontiguousarray(y, np.float32)
+    c, rows, cols = y.shape
+    taps = len(k)
+    if _light is not None and USE_C:
+        out = np.empty((c, rows - taps + 1 if axis == 1 else rows, cols - taps + 1 if axis == 2 else cols), np.float32)
+        _light.correlate(y, c, rows, cols, np.ascontiguousarray(k, np.float32), taps, axis, out)
+        return out
+    if axis == 2:
+        return sum(k[i] * y[..., i: i + cols - taps + 1] for i in range(taps)).astype(np.float32)
+    return sum(k[i] * y[:, i: i + rows - taps + 1] for i in range(taps)).astype(np.float32)
 
 
 def _coords(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
