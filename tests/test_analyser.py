@@ -3,6 +3,7 @@ torch): the same θ and the same picture as the torch analyser, a second process
 graph made again, and the torch path wherever the graph cannot be had."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -114,3 +115,32 @@ def test_without_onnxruntime_or_a_working_export_torch_renders(style, photo_rgb,
     monkeypatch.setattr(type(look), "_export_analyser", lambda self: broken())
     assert look._analyser() is None
     assert (look.apply(Photo(rgb=photo_rgb), seed=1).rgb == want).all()
+
+
+def test_colour_light_and_grain_in_one_pass_give_the_two_pass_picture(style, photo_rgb):
+    """A learned look's LUT and grid, then vignette and grain, strip by strip (``colour_rows``): the picture of the
+    LUT pass followed by the film lane's pass over its result."""
+    from retrogan.film import fast8, lutlocal8
+    from retrogan.film.fast import render_array
+    from retrogan.film.params import FilmParams
+    from retrogan.looks import gan
+
+    if not lutlocal8.available():
+        pytest.skip("the optional C extension is not built here")
+    rng = np.random.default_rng(4)
+    for label, grid in (("warm", None), ("mono", rng.normal(0, 0.05, (6, 8, 8)).astype(np.float32))):
+        look = load_gan_style(str(style)).with_label(label)
+        th = look._analyser()(photo_rgb, look.label)
+        if grid is not None:
+            th = dataclasses.replace(th, local=grid)  # a visible local grid as well
+        assert th.vignette > 0.1 and th.grain > 1e-3
+        fused = gan.render_uint8(photo_rgb, th, 0.8, 5, 2)
+        table, local = gan.blended_numpy(th.lut, 0.8), (th.local * 0.8).astype(np.float32)
+        local = local if np.abs(local).max() >= 1e-4 else None  # as render_uint8: a grid this faint is none
+        film = FilmParams(vignette=th.vignette * 0.8, grain=th.grain * 0.8, grain_size=th.grain_size,
+                          grain_colour=th.grain_colour, grain_roughness=gan.FILM_GRAIN_ROUGHNESS)
+        two_pass = render_array(lutlocal8.lut_local(photo_rgb, table, local), film, seed=5, frame_index=2)
+        np.testing.assert_array_equal(fused, two_pass)
+    with pytest.raises(ValueError):  # a glow reads the picture: not with a caller's colour
+        fast8.render_uint8(photo_rgb, FilmParams(halation=0.3),
+                           colour_rows=lutlocal8.rows_writer(photo_rgb, table, local))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -412,12 +413,16 @@ def grain_table(amount: float) -> np.ndarray:
 # -- the render --------------------------------------------------------------------------------------------------
 
 def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: int = 0,
-                 workers: int = 2) -> np.ndarray:
+                 workers: int = 2, colour_rows: Callable[[np.ndarray, int, int], None] | None = None) -> np.ndarray:
     """(H, W, 3) uint8 -> the look (no border; ``fast.render_array`` adds it). p: already scaled by strength and
-    ``supports(p)``."""
+    ``supports(p)``. colour_rows(out, y0, y1): a colour of the caller's that writes rows y0..y1 of the (H, W, 4) RGBX
+    frame from ``rgb`` in place of p's (a learned look's LUT); each strip then gets its colour and its light and
+    grain in turn, while it is in cache. p's light must then not depend on the picture (no halation or bloom)."""
     from .fast import colour_is_identity, colour_table
 
     h, w = rgb.shape[:2]
+    if colour_rows is not None and (not colour_is_identity(p) or p.halation or p.bloom):
+        raise ValueError("colour_rows replaces p's colour, and p's light must not depend on the picture")
     table = None if colour_is_identity(p) else colour_table(p)
     packed = None if table is None else packed_or_none(table, h * w)
     words = _words(rgb)
@@ -446,7 +451,9 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     def colour_strip(y0: int) -> None:
         y1 = min(h, y0 + rows)
         dst = out[y0:y1]
-        if USE_C and packed is not None:
+        if colour_rows is not None:
+            colour_rows(out, y0, y1)
+        elif USE_C and packed is not None:
             _fastpath.render_strip(src, src_px, y0, y1, w, out, packed, None, None, None, [])
         elif packed is not None:
             idx = _colour_index(rgb, words, y0, y1)
@@ -487,11 +494,22 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         pending = pool.submit(prepare_light) if light_wanted else None
         marks = pool.submit(make_marks, Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks,
                             p.creases, p.light_dust)
-        list(pool.map(colour_strip, starts))
-        noise = noise_pending.result()
-        light = pending.result() if pending is not None else None
-        if light is not None or noise:
-            list(pool.map(lambda y0: finish_strip(y0, light), starts))
+        if colour_rows is not None:  # colour, light and grain strip by strip
+            noise = noise_pending.result()
+            light = pending.result() if pending is not None else None
+
+            def strip(y0: int) -> None:
+                colour_strip(y0)
+                if light is not None or noise:
+                    finish_strip(y0, light)
+
+            list(pool.map(strip, starts))
+        else:
+            list(pool.map(colour_strip, starts))
+            noise = noise_pending.result()
+            light = pending.result() if pending is not None else None
+            if light is not None or noise:
+                list(pool.map(lambda y0: finish_strip(y0, light), starts))
         result = out[..., :3]
         if marks.result():
             draw_marks(result, marks.result(), pool)

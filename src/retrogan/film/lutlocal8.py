@@ -21,15 +21,23 @@ def lut_local(rgb: np.ndarray, table: np.ndarray, local: np.ndarray | None, work
     """(H, W, 3) uint8 through ``table`` ((N, N, N, 3) float, [b][g][r]) and then ``local`` ((6, G, G): gains and
     offsets per channel, bilinear over the frame; None: none) -> (H, W, 3) uint8, a view of RGBX memory."""
     h, w = rgb.shape[:2]
+    out = np.empty((h, w, 4), np.uint8)
+    write = rows_writer(rgb, table, local)
+    run_strips(h, w, lambda y0, y1: write(out, y0, y1), workers)
+    return out[..., :3]
+
+
+def rows_writer(rgb: np.ndarray, table: np.ndarray, local: np.ndarray | None):
+    """write(out, y0, y1): rows y0..y1 of an (H, W, 4) RGBX ``out`` as ``lut_local`` makes them (for
+    ``fast8.render_uint8``'s ``colour_rows``: the colour, the light and the grain of a strip in turn)."""
+    h, w = rgb.shape[:2]
     src, px = c_source(rgb)
     table = np.ascontiguousarray(table, np.float32)
     n = table.shape[0]
     if local is not None:
         local = np.ascontiguousarray(local, np.float32)
     g = 0 if local is None else local.shape[-1]
-    out = np.empty((h, w, 4), np.uint8)
-    run_strips(h, w, lambda y0, y1: _lutpath.lut_local(src, px, h, w, table, n, local, g, out, y0, y1), workers)
-    return out[..., :3]
+    return lambda out, y0, y1: _lutpath.lut_local(src, px, h, w, table, n, local, g, out, y0, y1)
 
 
 def lut_rows(src: np.ndarray, px: int, h: int, w: int, table: np.ndarray, out: np.ndarray, y0: int, y1: int) -> None:

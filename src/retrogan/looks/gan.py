@@ -217,7 +217,7 @@ def apply_local_uint8(rgb: np.ndarray, local: np.ndarray, strip_rows: int = 256)
 def render_uint8(rgb: np.ndarray, th: Theta, strength: float, seed: int, frame_index: int) -> np.ndarray:
     """An 8-bit photo through θ (numpy, no torch): the LUT and the local grid (one pass in C where it is built,
     else Pillow's LUT and numpy), then vignette and grain by the film renderer's 8-bit lane."""
-    from ..film import lutlocal8
+    from ..film import fast8, lutlocal8
     from ..film.fast import render_array
     from ..film.fast8 import lookup
     from ..film.params import FilmParams
@@ -225,16 +225,20 @@ def render_uint8(rgb: np.ndarray, th: Theta, strength: float, seed: int, frame_i
     table = blended_numpy(th.lut, strength)
     local = (th.local * strength).astype(np.float32)
     local = local if np.abs(local).max() >= 1e-4 else None
+    vig, grn = th.vignette * strength, th.grain * strength
+    film = None if vig < 1e-3 and grn < 2e-4 else FilmParams(
+        vignette=vig, grain=grn, grain_size=th.grain_size, grain_colour=th.grain_colour,
+        grain_roughness=FILM_GRAIN_ROUGHNESS)
     if lutlocal8.available():
+        if film is not None:  # colour, vignette and grain strip by strip (one pass over the frame)
+            return fast8.render_uint8(rgb, film, seed=seed, frame_index=frame_index,
+                                      colour_rows=lutlocal8.rows_writer(rgb, table, local))
         out = lutlocal8.lut_local(rgb, table, local)
     else:
         out = lookup(rgb, table)
         out = apply_local_uint8(out, local) if local is not None else out
-    vig, grn = th.vignette * strength, th.grain * strength
-    if vig < 1e-3 and grn < 2e-4:
+    if film is None:
         return np.ascontiguousarray(out)
-    film = FilmParams(vignette=vig, grain=grn, grain_size=th.grain_size, grain_colour=th.grain_colour,
-                      grain_roughness=FILM_GRAIN_ROUGHNESS)
     return render_array(out, film, seed=seed, frame_index=frame_index)  # RGBX memory: the 8-bit lane reads it whole
 
 
