@@ -98,7 +98,7 @@ def _fresh_tables(monkeypatch, tmp_path, build_after: int) -> None:
     """The full-table state of a new process, with an empty disk cache."""
     monkeypatch.setenv("RETROGAN_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(fast8, "BUILD_AFTER_PIXELS", build_after)
-    for name in ("_FULL", "_USAGE", "_RENDERS"):
+    for name in ("_FULL", "_USAGE"):
         monkeypatch.setattr(fast8, name, {})
     monkeypatch.setattr(fast8, "_MISSING", set())
     monkeypatch.setattr(fast8, "_STORED", set())

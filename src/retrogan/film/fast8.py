@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 
@@ -77,7 +77,7 @@ def _pack(a: np.ndarray) -> np.ndarray:
 
 BUILD_AFTER_PIXELS = 24_000_000  # a colour table is expanded to all 2^24 colours once it has served this many
 _FULL: dict[bytes, np.ndarray] = {}
-_USAGE: dict[bytes, int] = {}
+_USAGE: dict[bytes, tuple[int, int]] = {}  # per table: pixels and pictures served
 _KEYS: dict[int, tuple] = {}
 
 
@@ -143,7 +143,6 @@ def _full_table(table: np.ndarray) -> np.ndarray:
 MAX_FULL_FILES = 4  # on disk: 64 MB each
 _CHECK = np.random.default_rng(0).integers(0, 1 << 24, 4096, dtype=np.uint32)  # colours a stored table is checked on
 _MISSING: set[bytes] = set()
-_RENDERS: dict[bytes, int] = {}
 _STORED: set[bytes] = set()
 
 
@@ -175,19 +174,20 @@ def packed_or_none(table: np.ndarray, pixels: int) -> np.ndarray | None:
     batch, a clip, a very large photo); None: look up with ``interpolate``, which costs nothing to set up."""
     with BUILDING:
         key = _table_key(table)
-        _USAGE[key] = _USAGE.get(key, 0) + pixels
-        _RENDERS[key] = _RENDERS.get(key, 0) + 1
-        if len(_RENDERS) > 4096:
-            _RENDERS.clear()
+        if len(_USAGE) > 4096 and key not in _USAGE:  # a server's learned looks: one table per picture
+            _USAGE.clear()
+        served, renders = _USAGE.get(key, (0, 0))
+        served, renders = served + pixels, renders + 1
+        _USAGE[key] = (served, renders)
         if key in _FULL:
             full = _FULL[key]
         else:
             full = _stored_full(key, table)
             if full is not None:
                 _keep(key, full)
-    if full is None and _USAGE[key] >= BUILD_AFTER_PIXELS:
+    if full is None and served >= BUILD_AFTER_PIXELS:
         full = full_table(table)
-    if full is not None and _RENDERS[key] >= 2 and not isinstance(full, np.memmap):
+    if full is not None and renders >= 2 and not isinstance(full, np.memmap):
         # a table that serves more than one picture (not a learned look's own): kept for later runs, once
         with BUILDING:
             first = key not in _STORED
@@ -421,9 +421,10 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     from .fast import colour_is_identity, colour_table
 
     h, w = rgb.shape[:2]
-    if colour_rows is not None and (not colour_is_identity(p) or p.halation or p.bloom):
+    identity = colour_is_identity(p)
+    if colour_rows is not None and (not identity or p.halation or p.bloom):
         raise ValueError("colour_rows replaces p's colour, and p's light must not depend on the picture")
-    table = None if colour_is_identity(p) else colour_table(p)
+    table = None if identity else colour_table(p)
     packed = None if table is None else packed_or_none(table, h * w)
     words = _words(rgb)
     out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous

@@ -11,14 +11,14 @@ import os
 import numpy as np
 
 from .frame import Frame
+from .noise import _hash
+from .params import FilmParams
 
 try:  # the blur in C, built at install time when a compiler is present (setup.py)
     from . import _light
 except ImportError:  # pragma: no cover - depends on the installation
     _light = None
 USE_C = not os.environ.get("RETROGAN_NO_C")
-from .noise import _hash
-from .params import FilmParams
 
 REC709 = np.array((0.2126, 0.7152, 0.0722), np.float32)
 HALATION_COLOUR, LEAK_COLOUR = (1.0, 0.32, 0.06), (1.0, 0.42, 0.08)
