@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from retrogan.film import fast, motion
 from retrogan.film.presets import PRESETS
@@ -58,3 +59,54 @@ def test_a_film_look_moves_on_video_and_not_on_a_still(photo_rgb):
     p = PRESETS["super8-1970s"].params
     assert np.array_equal(fast.render_array(photo_rgb, p, seed=1),  # a still has no motion
                           fast.render_array(photo_rgb, replace(p, weave=0, flicker=0, breath=0, cadence=0), seed=1))
+
+
+def test_a_shifted_rgbx_view_is_the_shifted_picture_and_stays_rgbx():
+    from retrogan.imaging.pixels import rgbx_base
+
+    rng = np.random.default_rng(0)
+    words = rng.integers(0, 256, (7, 9, 4), dtype=np.uint8)
+    view = words[..., :3]
+    for dy, dx in [(2, -1), (-3, 4), (0, 0), (6, -8)]:
+        moved = motion.shift(view, dy, dx)
+        assert np.array_equal(moved, motion.shift(np.ascontiguousarray(view), dy, dx))
+        assert rgbx_base(moved) is not None
+
+
+@pytest.mark.parametrize("c_lane", [True, False])
+@pytest.mark.parametrize("build_after", [0, 10 ** 12])  # the full colour table (fused), interpolated (a pass first)
+@pytest.mark.parametrize("name", ["silver-gelatin-1930s", "tintype-1860s", "kodachrome-1950s"])
+def test_exposure_in_the_colour_pass_is_exposing_first(name, build_after, c_lane, photo_rgb, monkeypatch):
+    """A video frame's flicker and breath ride in the colour pass: the picture of exposing the frame first. A glow
+    (kodachrome's halation) reads the exposed thumbnail instead of the thumbnail of the exposed frame: a rounding."""
+    from retrogan.film import fast8
+
+    if c_lane and not fast8.USE_C:
+        pytest.skip("the optional C extension is not built here")
+    monkeypatch.setattr(fast8, "USE_C", c_lane)
+    monkeypatch.setattr(fast8, "BUILD_AFTER_PIXELS", build_after)
+    p = PRESETS[name].params
+    gains = (1.12, 0.9, 1.04)
+    folded = fast.render_array(photo_rgb, p, seed=2, frame_index=3, exposure=motion.exposure_tables(gains))
+    first = fast.render_array(motion.expose(photo_rgb, gains), p, seed=2, frame_index=3)
+    plain = fast.render_array(photo_rgb, p, seed=2, frame_index=3)
+    assert np.abs(first.astype(int) - plain).mean() > 0.1  # the exposure shows (a border and a dark print dilute it)
+    diff = np.abs(folded.astype(int) - first)
+    if p.halation or p.bloom:
+        assert diff.max() <= 2 and diff.mean() < 0.05, (diff.max(), diff.mean())
+    else:
+        assert np.array_equal(folded, first)
+
+
+def test_light_maps_that_do_not_read_the_picture_are_made_once_per_clip(photo_rgb):
+    from retrogan.film import fast8, light
+
+    p = replace(PRESETS["disposable-1990s"].params, softness=0.0, chromatic_aberration=0.0)  # vignette and a leak
+    assert p.vignette and p.light_leak and not (p.halation or p.bloom)
+    h, w = photo_rgb.shape[:2]
+    offsets, table, mh, mw = fast8._still_light(p, 5, h, w)
+    gain, add = light.light_maps(light.thumbnail(photo_rgb, fast8.MAP_SHORT_SIDE), p, 5)  # as from the picture
+    g_lo, a_hi = fast8.light_ranges(p)
+    assert (mh, mw) == gain.shape[1:] and np.array_equal(offsets, fast8.light_offsets(gain, add, g_lo, a_hi))
+    assert np.array_equal(table, fast8.light_table(g_lo, a_hi))
+    assert fast8._still_light(p, 5, h, w)[0] is offsets  # made once

@@ -196,3 +196,21 @@ def test_display_rotation_of_phone_clips_is_kept(tmp_path):
     with av.open(str(dst)) as c:
         first = next(c.decode(video=0))
         assert first.rotation == 90 and (first.width, first.height) == (96, 64)
+
+
+def picture_types(path) -> set[str]:
+    """The decoded frames' picture types: I, P, B (libavutil's AV_PICTURE_TYPE_* 1, 2, 3)."""
+    with av.open(str(path)) as c:
+        return {"?IPB"[int(f.pict_type)] for f in c.decode(video=0)}
+
+
+def test_a_look_with_moving_grain_is_encoded_without_b_frames_unless_asked(clip, styled, tmp_path):
+    from retrogan.video.pipeline import NO_B_FRAMES_NOTE
+
+    dst, report = styled  # kodachrome-1950s: new grain every frame
+    assert picture_types(dst) == {"I", "P"} and NO_B_FRAMES_NOTE in report.notes
+    look = look_with("kodachrome-1950s", {"flicker": 0.0, "breath": 0.0})
+    asked = stylize_video(clip, tmp_path / "b.mkv", look, seed=7, options=VideoOptions(bframes=3))
+    assert "B" in picture_types(tmp_path / "b.mkv") and NO_B_FRAMES_NOTE not in asked.notes
+    plain = stylize_video(clip, tmp_path / "plain.mkv", look, strength=0.0)  # no look, no grain: x264's own choice
+    assert "B" in picture_types(tmp_path / "plain.mkv") and NO_B_FRAMES_NOTE not in plain.notes

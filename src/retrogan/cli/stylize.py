@@ -42,6 +42,9 @@ def stylize(
                             help="Video: x264/x265 quality (lower = better, larger)."),
     preset: str = typer.Option("veryfast", "--preset", metavar="NAME", help="Video: x264/x265 speed preset."),
     pix_fmt: str = typer.Option("yuv420p", "--pix-fmt", metavar="FMT", help="Video: output pixel format."),
+    bframes: Optional[int] = typer.Option(None, "--bframes", min=0, max=16, metavar="0..16",
+                                          help="Video: x264/x265 B-frames (default: the preset's; none for a look "
+                                               "with moving grain, which they cannot predict)."),
     device: str = typer.Option("cpu", "--device", metavar="DEV",
                                help="cpu, cuda, cuda:N or mps: where a trained full-resolution (unet) style runs; fp16 "
                                     "on CUDA. Other looks use the CPU."),
@@ -110,7 +113,7 @@ def stylize(
         raise typer.Exit(2)
     from ..video import VideoOptions
 
-    options = VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt)
+    options = VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, bframes=bframes)
     if ray or ray_address:
         if device != "cpu":
             err.print("[red]error:[/] --device is not available with --ray (each worker renders on its CPU)")

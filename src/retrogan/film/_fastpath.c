@@ -2,9 +2,10 @@
  * fused so each pixel is read and written once. Optional: built when a C compiler is present at install time;
  * film/fast8.py falls back to numpy otherwise, and the tests check the two agree bit for bit.
  *
- * render_strip(src, src_px, y0, y1, w, out, colour, cells, offsets, light, noise)   (src may be out: in place)
+ * render_strip(src, src_px, y0, y1, w, out, colour, cells, offsets, light, noise[, pre])   (src may be out)
  *   src:     uint8 frame, rows of w pixels of src_px (3: RGB, 4: RGBX) bytes, C-contiguous
  *   out:     uint8 frame (H, w, 4) RGBX, C-contiguous; rows y0..y1 are written
+ *   pre:     uint8 (3, 256) per-channel table applied to the source first (a video frame's exposure), or None
  *   colour:  uint32[2^24] packed table (R | G << 8 | B << 16) or None
  *   cells:   int32 (y1 - y0, w) map cell of each pixel of the strip, offsets: uint32 (cells, 4), light: uint8
  *            table; or all None
@@ -42,16 +43,16 @@ static void release(Py_buffer *view) {
 }
 
 static PyObject *render_strip(PyObject *self, PyObject *args) {
-    PyObject *src_o, *out_o, *colour_o, *cells_o, *offsets_o, *light_o, *noise_o;
+    PyObject *src_o, *out_o, *colour_o, *cells_o, *offsets_o, *light_o, *noise_o, *pre_o = Py_None;
     Py_ssize_t src_px, y0, y1, w;
-    if (!PyArg_ParseTuple(args, "OnnnnOOOOOO", &src_o, &src_px, &y0, &y1, &w, &out_o, &colour_o, &cells_o,
-                          &offsets_o, &light_o, &noise_o))
+    if (!PyArg_ParseTuple(args, "OnnnnOOOOOO|O", &src_o, &src_px, &y0, &y1, &w, &out_o, &colour_o, &cells_o,
+                          &offsets_o, &light_o, &noise_o, &pre_o))
         return NULL;
     if (src_px != 3 && src_px != 4) {
         PyErr_SetString(PyExc_ValueError, "src_px must be 3 or 4");
         return NULL;
     }
-    Py_buffer src = {0}, out = {0}, colour = {0}, cells = {0}, offsets = {0}, light = {0};
+    Py_buffer src = {0}, out = {0}, colour = {0}, cells = {0}, offsets = {0}, light = {0}, pre = {0};
     Py_buffer nlev[MAX_NOISE] = {{0}}, ntab[MAX_NOISE] = {{0}};
     Noise noise[MAX_NOISE];
     Py_ssize_t n_noise = 0;
@@ -66,7 +67,8 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
     }
     if (get_buffer(src_o, &src, 0, "src") || get_buffer(out_o, &out, 1, "out") ||
         get_buffer(colour_o, &colour, 0, "colour") || get_buffer(cells_o, &cells, 0, "cells") ||
-        get_buffer(offsets_o, &offsets, 0, "offsets") || get_buffer(light_o, &light, 0, "light"))
+        get_buffer(offsets_o, &offsets, 0, "offsets") || get_buffer(light_o, &light, 0, "light") ||
+        get_buffer(pre_o, &pre, 0, "pre"))
         goto done;
     for (Py_ssize_t i = 0; i < n_noise; i++) {
         PyObject *lv, *tb;
@@ -92,7 +94,7 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
         noise[i].table_len = ntab[i].len;
     }
     if (y0 < 0 || y1 < y0 || w <= 0 || src.len < y1 * w * src_px || out.len < y1 * w * 4 ||
-        (colour.buf != NULL && colour.len < (Py_ssize_t)(1 << 24) * 4) ||
+        (colour.buf != NULL && colour.len < (Py_ssize_t)(1 << 24) * 4) || (pre.buf != NULL && pre.len < 3 * 256) ||
         (cells.buf != NULL && (cells.len < (y1 - y0) * w * 4 || offsets.buf == NULL || light.buf == NULL))) {
         PyErr_SetString(PyExc_ValueError, "buffer sizes do not match the strip");
         goto done;
@@ -101,6 +103,7 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
         const uint8_t *in = (const uint8_t *)src.buf;
         uint8_t *dst = (uint8_t *)out.buf;
         const uint32_t *ctab = (const uint32_t *)colour.buf;
+        const uint8_t *ptab = (const uint8_t *)pre.buf;
         const int32_t *cell = (const int32_t *)cells.buf;
         const uint32_t *offs = (const uint32_t *)offsets.buf;
         const uint8_t *ltab = (const uint8_t *)light.buf;
@@ -118,6 +121,9 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
             }
             for (Py_ssize_t x = 0; x < w; x++, ip += src_px, op += 4) {
                 uint32_t r = ip[0], g = ip[1], b = ip[2];
+                if (ptab) {
+                    r = ptab[r]; g = ptab[256 + g]; b = ptab[512 + b];
+                }
                 if (ctab) {
                     uint32_t v = ctab[r | (g << 8) | (b << 16)];
                     r = v & 255u; g = (v >> 8) & 255u; b = (v >> 16) & 255u;
@@ -158,6 +164,7 @@ done:
         release(&ntab[i]);
     }
     release(&src); release(&out); release(&colour); release(&cells); release(&offsets); release(&light);
+    release(&pre);
     Py_DECREF(seq);
     return result;
 }

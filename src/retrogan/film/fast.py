@@ -86,14 +86,19 @@ def apply_lut_threaded(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> 
 
 
 def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed: int = 0,
-                 frame_index: int = 0) -> np.ndarray:
-    """(H, W, 3) uint8/uint16 sRGB -> the look, same dtype (larger with a border)."""
+                 frame_index: int = 0, exposure: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 3) uint8/uint16 sRGB -> the look, same dtype (larger with a border). exposure: (3, 256) uint8
+    per-channel tables applied to 8-bit ``rgb`` first (a video frame's flicker and breath: ``motion``), fused into
+    the colour pass where it can be."""
     p = p.scaled(strength)
     if rgb.dtype == np.uint8 and fast8.supports(p):
-        result = fast8.render_uint8(rgb, p, seed=seed, frame_index=frame_index)
+        result = fast8.render_uint8(rgb, p, seed=seed, frame_index=frame_index, exposure=exposure)
         return _with_border(result, p)
     if rgb.dtype == np.uint8:  # softness or chromatic aberration (in C), the rest in the 8-bit lane
-        softened = rgb if colour_is_identity(p) else fast8.lookup(rgb, colour_table(p))
+        if colour_is_identity(p):
+            softened = rgb if exposure is None else fast8.through_tables(rgb, exposure)
+        else:
+            softened = fast8.lookup(rgb, colour_table(p), exposure=exposure)
         if lens8.available():
             if p.softness:
                 softened = lens8.soften(softened, softness_sigma(p.softness, Frame(*rgb.shape[:2])))
@@ -106,6 +111,8 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
         rest = replace(p, **{k: getattr(FilmParams(), k) for k in _COLOUR_FIELDS}, softness=0.0,
                        chromatic_aberration=0.0)
         return _with_border(fast8.render_uint8(softened, rest, seed=seed, frame_index=frame_index), p)
+    if exposure is not None:
+        raise ValueError("exposure tables are for 8-bit frames")
     from .fast_float import render_float
 
     return render_float(rgb, p, seed=seed, frame_index=frame_index)

@@ -197,10 +197,31 @@ def packed_or_none(table: np.ndarray, pixels: int) -> np.ndarray | None:
     return full
 
 
-def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
-    """(H, W, 3) uint8 through a colour LUT; the result may be a view of RGBX memory."""
+def through_tables(rgb: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 with each channel through its own (256,) table of the (3, 256) ``tables`` (a new, read-only
+    array: Pillow's per-band lookup, a third of the time of three strided numpy takes on a 1080p frame)."""
+    from ..imaging.pixels import to_pillow
+
+    return np.asarray(to_pillow(rgb).point(np.asarray(tables, np.uint8).reshape(-1).tolist()))
+
+
+def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2, exposure: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 through a colour LUT (after ``exposure``: (3, 256) uint8 per-channel tables, or None); the
+    result may be a view of RGBX memory."""
     h, w = rgb.shape[:2]
     packed = packed_or_none(table, h * w)
+    if packed is not None and USE_C:  # exposure and colour in one C pass, into RGBX words
+        src, src_px = (rgbx_base(rgb), 4) if rgbx_base(rgb) is not None else (rgb, 3)
+        src = np.ascontiguousarray(src)
+        pre = None if exposure is None else np.ascontiguousarray(exposure, np.uint8)
+        out4 = np.empty((h, w, 4), np.uint8)
+        rows = max(8, STRIP_ROWS_PIXELS // w)
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(lambda y0: _fastpath.render_strip(src, src_px, y0, min(h, y0 + rows), w, out4, packed,
+                                                            None, None, None, [], pre), range(0, h, rows)))
+        return out4[..., :3]
+    if exposure is not None:
+        rgb = through_tables(rgb, exposure)
     if packed is None:
         return interpolate(rgb, table, workers)
     words = _words(rgb)
@@ -410,14 +431,38 @@ def grain_table(amount: float) -> np.ndarray:
     return np.round(np.clip(out, 0, 1) * 255).astype(np.uint8).reshape(-1)
 
 
+_STILL_LIGHT: dict[tuple, tuple] = {}
+
+
+def _still_light(p: FilmParams, seed: int, h: int, w: int) -> tuple:
+    """Light maps that do not read the picture (vignette, edge burn, a leak: no halation or bloom) as
+    ``render_uint8`` uses them, made once per look, seed and frame size (a clip's frames share them)."""
+    key = (p, seed, h, w)
+    hit = _STILL_LIGHT.get(key)
+    if hit is None:
+        k = max(1, min(h, w) // MAP_SHORT_SIDE)  # the thumbnail's size, as ``thumbnail`` reduces
+        gain, add = light_maps(np.zeros((-(-h // k), -(-w // k), 3), np.float32), p, seed)
+        g_lo, a_hi = light_ranges(p)
+        hit = (light_offsets(gain, add, g_lo, a_hi), light_table(g_lo, a_hi), gain.shape[1], gain.shape[2])
+        cells_for(0, 1, h, w, hit[2], hit[3])  # build (or reuse) the frame's cell map
+        with BUILDING:
+            if len(_STILL_LIGHT) >= 8:
+                _STILL_LIGHT.pop(next(iter(_STILL_LIGHT)))
+            _STILL_LIGHT[key] = hit
+    return hit
+
+
 # -- the render --------------------------------------------------------------------------------------------------
 
 def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: int = 0,
-                 workers: int = 2, colour_rows: Callable[[np.ndarray, int, int], None] | None = None) -> np.ndarray:
+                 workers: int = 2, colour_rows: Callable[[np.ndarray, int, int], None] | None = None,
+                 exposure: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3) uint8 -> the look (no border; ``fast.render_array`` adds it). p: already scaled by strength and
     ``supports(p)``. colour_rows(out, y0, y1): a colour of the caller's that writes rows y0..y1 of the (H, W, 4) RGBX
     frame from ``rgb`` in place of p's (a learned look's LUT); each strip then gets its colour and its light and
-    grain in turn, while it is in cache. p's light must then not depend on the picture (no halation or bloom)."""
+    grain in turn, while it is in cache. p's light must then not depend on the picture (no halation or bloom).
+    exposure: (3, 256) uint8 per-channel tables applied to ``rgb`` before the look (a video frame's flicker and
+    breath), in the colour pass where it is in C, else as a pass of its own first."""
     from .fast import colour_is_identity, colour_table
 
     h, w = rgb.shape[:2]
@@ -426,6 +471,9 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         raise ValueError("colour_rows replaces p's colour, and p's light must not depend on the picture")
     table = None if identity else colour_table(p)
     packed = None if table is None else packed_or_none(table, h * w)
+    pre = None if exposure is None else np.ascontiguousarray(exposure, np.uint8)
+    if pre is not None and not (USE_C and colour_rows is None and (packed is not None or table is None)):
+        rgb, pre = through_tables(rgb, pre), None  # no fused lane for it: a pass of its own
     words = _words(rgb)
     out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
     rows = max(8, STRIP_ROWS_PIXELS // w)
@@ -434,7 +482,12 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
     def prepare_light():
         """The light maps, on the colour-graded thumbnail (as the float path computes them on the graded image)."""
+        if not (p.halation or p.bloom):  # maps that do not read the picture: the same for every frame of a clip
+            return _still_light(p, seed, h, w)
         thumb = thumbnail(rgb, MAP_SHORT_SIDE)
+        if pre is not None:  # the exposure on the thumbnail's 8-bit values (Pillow's reduce gives uint8 / 255)
+            t8 = np.round(thumb * 255).astype(np.uint8)
+            thumb = np.stack([pre[c][t8[..., c]] for c in range(3)], -1).astype(np.float32) / np.float32(255)
         if table is not None:
             graded = apply_lut_uint8((thumb * 255 + 0.5).astype(np.uint8), table)
             thumb = graded.astype(np.float32) / np.float32(255)
@@ -446,7 +499,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
     src, src_px = (rgbx_base(rgb), 4) if words is not None else (rgb, 3)
     interpolated = table is not None and packed is None and lutlocal8.available()
-    if ((USE_C and packed is not None) or interpolated) and not src.flags.c_contiguous:
+    if ((USE_C and (packed is not None or pre is not None)) or interpolated) and not src.flags.c_contiguous:
         src = np.ascontiguousarray(src)
 
     def colour_strip(y0: int) -> None:
@@ -454,8 +507,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         dst = out[y0:y1]
         if colour_rows is not None:
             colour_rows(out, y0, y1)
-        elif USE_C and packed is not None:
-            _fastpath.render_strip(src, src_px, y0, y1, w, out, packed, None, None, None, [])
+        elif USE_C and (packed is not None or pre is not None):
+            _fastpath.render_strip(src, src_px, y0, y1, w, out, packed, None, None, None, [], pre)
         elif packed is not None:
             idx = _colour_index(rgb, words, y0, y1)
             packed.take(idx, out=dst.view(np.uint32)[..., 0], mode="clip")

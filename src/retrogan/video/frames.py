@@ -40,6 +40,13 @@ class FrameRenderer:
         self.cadence = Cadence(params.cadence if params is not None else 0.0, fps)
         self.last: np.ndarray | None = None
 
+    @property
+    def new_grain_every_frame(self) -> bool:
+        """A film look whose grain is drawn afresh for each frame (a learned look's grain is not known before its
+        first frame)."""
+        params = getattr(self.look, "params", None)
+        return self.strength > 0 and params is not None and params.scaled(self.strength).grain > 0
+
     def render(self, rgb: np.ndarray, frame_index: int, new_shot: bool) -> np.ndarray:
         """(H, W, 3) uint8 frame -> the look (same size)."""
         if self.strength == 0.0:
@@ -62,8 +69,8 @@ class FrameRenderer:
             p = params.scaled(self.strength)
             move = motion.frame_motion(p.weave, p.flicker, p.breath, seed=self.seed, frame_index=frame_index,
                                        fps=self.fps, height=rgb.shape[0], width=rgb.shape[1])
-            if move.gains != (1.0, 1.0, 1.0):
-                rgb = motion.expose(rgb, move.gains)
-            out = render_array(rgb, replace(p, border=None), seed=self.seed, frame_index=frame_index)
+            exposure = motion.exposure_tables(move.gains) if move.gains != (1.0, 1.0, 1.0) else None
+            out = render_array(rgb, replace(p, border=None), seed=self.seed, frame_index=frame_index,
+                               exposure=exposure)
             return motion.shift(out, move.dy, move.dx) if (move.dy or move.dx) else out
         return self.look.apply(Photo(rgb=rgb), strength=self.strength, seed=self.seed).rgb
