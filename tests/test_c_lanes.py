@@ -143,3 +143,28 @@ def test_the_light_maps_blur_in_c_is_numpys_bit_for_bit(monkeypatch, sigma):
     monkeypatch.setattr(light, "USE_C", False)
     np.testing.assert_array_equal(fast, light.blur(x, sigma))
     assert fast.shape == x.shape and fast.dtype == np.float32
+
+
+@needs_lens
+@pytest.mark.parametrize("sigma", [1.3, 3.9])  # the separable Gaussian and the wide (box-reduced) blur
+@pytest.mark.parametrize("rgbx", [False, True])
+def test_softness_reading_through_the_colour_tables_is_colour_then_softness(sigma, rgbx):
+    """A softness preset's colour (and a video frame's exposure) ride in the blur's read of the frame: bit for bit
+    the blur of the looked-up frame."""
+    from retrogan.film import fast8
+    from retrogan.film.motion import exposure_tables
+    from retrogan.film.presets import PRESETS
+    from retrogan.film.fast import colour_table
+
+    rgb = picture(61, 83, seed=4)
+    if rgbx:
+        full = np.full((61, 83, 4), 255, np.uint8)
+        full[..., :3] = rgb
+        rgb = full[..., :3]
+    packed = fast8.full_table(colour_table(PRESETS["technicolor-1950s"].params))
+    pre = exposure_tables((1.1, 0.93, 1.0))
+    fused = lens8.soften(rgb, sigma, pre=pre, colour=packed)
+    apart = lens8.soften(fast8.lookup_packed(rgb, packed, exposure=pre), sigma)
+    assert np.array_equal(fused, apart)
+    assert np.array_equal(lens8.soften(rgb, sigma, colour=packed), lens8.soften(fast8.lookup_packed(rgb, packed),
+                                                                                  sigma))

@@ -9,6 +9,9 @@
  *   expand(small, sh, sw, out, out_px, h, w, enc, y0, y1)  rows y0..y1 of out (h, w, out_px) uint8
  * Narrow blurs, separable at full resolution, reflected at the edges (torch's F.pad "reflect"):
  *   hblur(src, src_px, h, w, lin, kernel, tmp, y0, y1)     rows y0..y1 of tmp (h, w, 3) float32
+ * reduce and hblur take two optional tables after y1 for 8-bit input, applied to each source pixel before its
+ * decode (a look's colour and a video frame's exposure, fused into the blur's one read of the frame):
+ *   pre: uint8 (3, 256) per-channel table or None; colour: uint32[2^24] packed table (R | G << 8 | B << 16) or None
  *   vblur(tmp, h, w, kernel, out, out_px, enc, y0, y1)     rows y0..y1 of out
  * (src_px 0 / out_px 0, lin / enc None: float32 (h, w, 3) linear light in / out, for the small picture of a wide
  * blur, which optics.gaussian_blur blurs the same way again)
@@ -22,6 +25,7 @@
  */
 #include "_buffers.h"
 #include <stdint.h>
+#include <string.h>
 
 static int check_px(Py_ssize_t px) {
     if (px != 3 && px != 4) {
@@ -45,10 +49,48 @@ static inline uint8_t encode(const uint8_t *enc, float v) {
     return enc[(int)(v * 65535.0f + 0.5f)];
 }
 
+/* The optional per-pixel tables of reduce and hblur: a per-channel table, then a packed colour table. */
+typedef struct {
+    const uint8_t *pre;
+    const uint32_t *colour;
+} Tables;
+
+static int take_tables(PyObject *pre_o, PyObject *colour_o, Py_ssize_t px, Buf *pre, Buf *colour, Tables *t) {
+    t->pre = NULL;
+    t->colour = NULL;
+    if ((pre_o != Py_None || colour_o != Py_None) && !px) {
+        PyErr_SetString(PyExc_ValueError, "colour tables are for 8-bit input");
+        return -1;
+    }
+    if (pre_o != Py_None) {
+        if (take(pre_o, pre, 0, 3 * 256, "pre")) return -1;
+        t->pre = (const uint8_t *)pre->view.buf;
+    }
+    if (colour_o != Py_None) {
+        if (take(colour_o, colour, 0, (Py_ssize_t)(1 << 24) * 4, "colour")) return -1;
+        t->colour = (const uint32_t *)colour->view.buf;
+    }
+    return 0;
+}
+
+static inline void fetch(const uint8_t *p, const Tables *t, uint32_t *r, uint32_t *g, uint32_t *b) {
+    uint32_t pr = p[0], pg = p[1], pb = p[2];
+    if (t->pre) {
+        pr = t->pre[pr]; pg = t->pre[256 + pg]; pb = t->pre[512 + pb];
+    }
+    if (t->colour) {
+        uint32_t v = t->colour[pr | (pg << 8) | (pb << 16)];
+        pr = v & 255u; pg = (v >> 8) & 255u; pb = (v >> 16) & 255u;
+    }
+    *r = pr; *g = pg; *b = pb;
+}
+
 static PyObject *reduce(PyObject *self, PyObject *args) {
-    PyObject *src_o, *lin_o, *small_o;
+    PyObject *src_o, *lin_o, *small_o, *pre_o = Py_None, *colour_o = Py_None;
     Py_ssize_t px, h, w, k, y0, y1;
-    if (!PyArg_ParseTuple(args, "OnnnnOOnn", &src_o, &px, &h, &w, &k, &lin_o, &small_o, &y0, &y1)) return NULL;
+    if (!PyArg_ParseTuple(args, "OnnnnOOnn|OO", &src_o, &px, &h, &w, &k, &lin_o, &small_o, &y0, &y1, &pre_o,
+                          &colour_o))
+        return NULL;
     if (px != 0 && check_px(px) < 0) return NULL;
     if (h <= 0 || w <= 0 || k <= 0) {
         PyErr_SetString(PyExc_ValueError, "sizes must be positive");
@@ -56,10 +98,12 @@ static PyObject *reduce(PyObject *self, PyObject *args) {
     }
     Py_ssize_t sh = (h + k - 1) / k, sw = (w + k - 1) / k;
     if (check_rows(y0, y1, sh) < 0) return NULL;
-    Buf src = {0}, lin = {0}, small = {0};
+    Buf src = {0}, lin = {0}, small = {0}, pre = {0}, colour = {0};
+    Tables tabs;
     PyObject *result = NULL;
     if (take(src_o, &src, 0, h * w * (px ? px : 12), "src") || (px && take(lin_o, &lin, 0, 256 * 4, "lin")) ||
-        take(small_o, &small, 1, sh * sw * 3 * 4, "small"))
+        take(small_o, &small, 1, sh * sw * 3 * 4, "small") ||
+        take_tables(pre_o, colour_o, px, &pre, &colour, &tabs))
         goto done;
     {
         const uint8_t *in = (const uint8_t *)src.view.buf;
@@ -79,7 +123,15 @@ static PyObject *reduce(PyObject *self, PyObject *args) {
                     for (Py_ssize_t sx = 0; sx < sw; sx++) {
                         Py_ssize_t xa = sx * k, xb = xa + k < w ? xa + k : w;
                         float r = 0.0f, g = 0.0f, b = 0.0f;
-                        if (px) {
+                        if (px && (tabs.pre || tabs.colour)) {
+                            for (const uint8_t *p = row + xa * px; p < row + xb * px; p += px) {
+                                uint32_t cr, cg, cb;
+                                fetch(p, &tabs, &cr, &cg, &cb);
+                                r += dec[cr];
+                                g += dec[cg];
+                                b += dec[cb];
+                            }
+                        } else if (px) {
                             for (const uint8_t *p = row + xa * px; p < row + xb * px; p += px) {
                                 r += dec[p[0]];
                                 g += dec[p[1]];
@@ -112,7 +164,7 @@ static PyObject *reduce(PyObject *self, PyObject *args) {
         result = none_unless_failed(acc == NULL);
     }
 done:
-    drop(&src); drop(&lin); drop(&small);
+    drop(&src); drop(&lin); drop(&small); drop(&pre); drop(&colour);
     return result;
 }
 
@@ -196,17 +248,14 @@ static inline Py_ssize_t reflect(Py_ssize_t i, Py_ssize_t n) {
 
 /* one row of a horizontal Gaussian: row holds w + 2r padded pixels (3 floats each) */
 static void hrow(const float *row, const float *kw, Py_ssize_t taps, Py_ssize_t w, float *o) {
-    for (Py_ssize_t x = 0; x < w; x++) {
-        float a = 0.0f, b = 0.0f, c = 0.0f;
-        const float *q = row + x * 3;
-        for (Py_ssize_t j = 0; j < taps; j++, q += 3) {
-            a += kw[j] * q[0];
-            b += kw[j] * q[1];
-            c += kw[j] * q[2];
-        }
-        o[x * 3] = a;
-        o[x * 3 + 1] = b;
-        o[x * 3 + 2] = c;
+    /* o[3x + c] = sum_j kw[j] row[3(x + j) + c], summed in j order: one flat loop over the row per tap, which the
+     * compiler vectorises (the interleaved channels need no shuffles), each output rounded as the plain sum */
+    Py_ssize_t n = w * 3;
+    for (Py_ssize_t i = 0; i < n; i++) o[i] = 0.0f;
+    for (Py_ssize_t j = 0; j < taps; j++) {
+        const float *q = row + j * 3;
+        float k = kw[j];
+        for (Py_ssize_t i = 0; i < n; i++) o[i] += k * q[i];
     }
 }
 
@@ -234,19 +283,22 @@ static int check_kernel(const Buf *kern, Py_ssize_t n) {
 /* hblur(src, src_px, h, w, lin, kernel, tmp, y0, y1): src_px 3 or 4 with lin float32[256] (uint8 sRGB in), or
  * src_px 0 with lin None (float32 (h, w, 3) in, linear already) */
 static PyObject *hblur(PyObject *self, PyObject *args) {
-    PyObject *src_o, *lin_o, *kern_o, *tmp_o;
+    PyObject *src_o, *lin_o, *kern_o, *tmp_o, *pre_o = Py_None, *colour_o = Py_None;
     Py_ssize_t px, h, w, y0, y1;
-    if (!PyArg_ParseTuple(args, "OnnnOOOnn", &src_o, &px, &h, &w, &lin_o, &kern_o, &tmp_o, &y0, &y1)) return NULL;
+    if (!PyArg_ParseTuple(args, "OnnnOOOnn|OO", &src_o, &px, &h, &w, &lin_o, &kern_o, &tmp_o, &y0, &y1, &pre_o,
+                          &colour_o))
+        return NULL;
     if ((px != 0 && check_px(px) < 0) || check_rows(y0, y1, h) < 0) return NULL;
     if (w <= 0) {
         PyErr_SetString(PyExc_ValueError, "sizes must be positive");
         return NULL;
     }
-    Buf src = {0}, lin = {0}, kern = {0}, tmp = {0};
+    Buf src = {0}, lin = {0}, kern = {0}, tmp = {0}, pre = {0}, colour = {0};
+    Tables tabs;
     PyObject *result = NULL;
     if (take(src_o, &src, 0, h * w * (px ? px : 12), "src") || (px && take(lin_o, &lin, 0, 256 * 4, "lin")) ||
         take(kern_o, &kern, 0, 4, "kernel") || take(tmp_o, &tmp, 1, h * w * 3 * 4, "tmp") ||
-        check_kernel(&kern, w) < 0)
+        check_kernel(&kern, w) < 0 || take_tables(pre_o, colour_o, px, &pre, &colour, &tabs))
         goto done;
     {
         Py_ssize_t taps = kern.view.len / 4, r = taps / 2;
@@ -259,19 +311,29 @@ static PyObject *hblur(PyObject *self, PyObject *args) {
         row = (float *)malloc(sizeof(float) * 3 * (size_t)(w + 2 * r));
         if (row != NULL) {
             for (Py_ssize_t y = y0; y < y1; y++) {
-                for (Py_ssize_t x = -r; x < w + r; x++) {
-                    float *q = row + (x + r) * 3;
-                    Py_ssize_t i = y * w + reflect(x, w);
-                    if (px) {
-                        const uint8_t *p = in + i * px;
-                        q[0] = dec[p[0]];
-                        q[1] = dec[p[1]];
-                        q[2] = dec[p[2]];
-                    } else {
-                        q[0] = inf[i * 3];
-                        q[1] = inf[i * 3 + 1];
-                        q[2] = inf[i * 3 + 2];
+                float *mid = row + r * 3;  /* the row's own pixels, then its reflected ends copied from them */
+                if (!px) {
+                    memcpy(mid, inf + y * w * 3, sizeof(float) * 3 * (size_t)w);
+                } else if (tabs.pre || tabs.colour) {
+                    const uint8_t *p = in + y * w * px;
+                    for (Py_ssize_t x = 0; x < w; x++, p += px) {
+                        uint32_t cr, cg, cb;
+                        fetch(p, &tabs, &cr, &cg, &cb);
+                        mid[x * 3] = dec[cr];
+                        mid[x * 3 + 1] = dec[cg];
+                        mid[x * 3 + 2] = dec[cb];
                     }
+                } else {
+                    const uint8_t *p = in + y * w * px;
+                    for (Py_ssize_t x = 0; x < w; x++, p += px) {
+                        mid[x * 3] = dec[p[0]];
+                        mid[x * 3 + 1] = dec[p[1]];
+                        mid[x * 3 + 2] = dec[p[2]];
+                    }
+                }
+                for (Py_ssize_t x = 1; x <= r; x++) {  /* reflect(-x) = x, reflect(w - 1 + x) = w - 1 - x */
+                    memcpy(mid - x * 3, mid + x * 3, sizeof(float) * 3);
+                    memcpy(mid + (w - 1 + x) * 3, mid + (w - 1 - x) * 3, sizeof(float) * 3);
                 }
                 hrow(row, kw, taps, w, t + y * w * 3);
             }
@@ -281,7 +343,7 @@ static PyObject *hblur(PyObject *self, PyObject *args) {
         result = none_unless_failed(row == NULL);
     }
 done:
-    drop(&src); drop(&lin); drop(&kern); drop(&tmp);
+    drop(&src); drop(&lin); drop(&kern); drop(&tmp); drop(&pre); drop(&colour);
     return result;
 }
 

@@ -95,13 +95,8 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
         result = fast8.render_uint8(rgb, p, seed=seed, frame_index=frame_index, exposure=exposure)
         return _with_border(result, p)
     if rgb.dtype == np.uint8:  # softness or chromatic aberration (in C), the rest in the 8-bit lane
-        if colour_is_identity(p):
-            softened = rgb if exposure is None else fast8.through_tables(rgb, exposure)
-        else:
-            softened = fast8.lookup(rgb, colour_table(p), exposure=exposure)
+        softened = _colour_and_softness(rgb, p, exposure)
         if lens8.available():
-            if p.softness:
-                softened = lens8.soften(softened, softness_sigma(p.softness, Frame(*rgb.shape[:2])))
             if p.chromatic_aberration:
                 softened = lens8.aberrate(softened, p.chromatic_aberration)
         else:
@@ -116,6 +111,27 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
     from .fast_float import render_float
 
     return render_float(rgb, p, seed=seed, frame_index=frame_index)
+
+
+def _colour_and_softness(rgb: np.ndarray, p: FilmParams, exposure: np.ndarray | None) -> np.ndarray:
+    """The exposure, the colour and (where the C lens is built) the softness of an 8-bit frame: in the blur's own
+    read of the frame once the colour's full table is there, else as a pass of their own first."""
+    h, w = rgb.shape[:2]
+    table = None if colour_is_identity(p) else colour_table(p)
+    packed = None if table is None else fast8.packed_or_none(table, h * w)
+    sigma = softness_sigma(p.softness, Frame(h, w)) if p.softness else 0.0
+    if (fast8.USE_C and lens8.available() and p.softness and lens8.blurs(sigma, h, w)
+            and (table is None or packed is not None)):
+        return lens8.soften(rgb, sigma, pre=exposure, colour=packed)
+    if packed is not None:
+        rgb = fast8.lookup_packed(rgb, packed, exposure=exposure)
+    elif exposure is not None:
+        rgb = fast8.through_tables(rgb, exposure)
+    if packed is None and table is not None:
+        rgb = fast8.interpolate(rgb, table)
+    if lens8.available() and p.softness:
+        rgb = lens8.soften(rgb, sigma)
+    return rgb
 
 
 def _with_border(result: np.ndarray, p: FilmParams) -> np.ndarray:

@@ -208,25 +208,30 @@ def through_tables(rgb: np.ndarray, tables: np.ndarray) -> np.ndarray:
 def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2, exposure: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3) uint8 through a colour LUT (after ``exposure``: (3, 256) uint8 per-channel tables, or None); the
     result may be a view of RGBX memory."""
+    packed = packed_or_none(table, rgb.shape[0] * rgb.shape[1])
+    if packed is None:
+        return interpolate(rgb if exposure is None else through_tables(rgb, exposure), table, workers)
+    return lookup_packed(rgb, packed, workers, exposure)
+
+
+def lookup_packed(rgb: np.ndarray, packed: np.ndarray, workers: int = 2,
+                  exposure: np.ndarray | None = None) -> np.ndarray:
+    """(H, W, 3) uint8 through a full packed table (``packed_or_none``), after ``exposure``; a view of RGBX."""
     h, w = rgb.shape[:2]
-    packed = packed_or_none(table, h * w)
-    if packed is not None and USE_C:  # exposure and colour in one C pass, into RGBX words
+    rows = max(8, STRIP_ROWS_PIXELS // w)
+    if USE_C:  # exposure and colour in one C pass, into RGBX words
         src, src_px = (rgbx_base(rgb), 4) if rgbx_base(rgb) is not None else (rgb, 3)
         src = np.ascontiguousarray(src)
         pre = None if exposure is None else np.ascontiguousarray(exposure, np.uint8)
         out4 = np.empty((h, w, 4), np.uint8)
-        rows = max(8, STRIP_ROWS_PIXELS // w)
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(lambda y0: _fastpath.render_strip(src, src_px, y0, min(h, y0 + rows), w, out4, packed,
                                                             None, None, None, [], pre), range(0, h, rows)))
         return out4[..., :3]
     if exposure is not None:
         rgb = through_tables(rgb, exposure)
-    if packed is None:
-        return interpolate(rgb, table, workers)
     words = _words(rgb)
     out = np.empty((h, w), np.uint32)
-    rows = max(8, STRIP_ROWS_PIXELS // w)
 
     def strip(y0: int) -> None:
         y1 = min(h, y0 + rows)
@@ -489,7 +494,11 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             t8 = np.round(thumb * 255).astype(np.uint8)
             thumb = np.stack([pre[c][t8[..., c]] for c in range(3)], -1).astype(np.float32) / np.float32(255)
         if table is not None:
-            graded = apply_lut_uint8((thumb * 255 + 0.5).astype(np.uint8), table)
+            t8 = (thumb * 255 + 0.5).astype(np.uint8)
+            if packed is not None:  # the frame's own colours (Pillow's LUT object costs a 3 MB hash a call)
+                graded = np.asarray(packed)[_pack(t8)].view(np.uint8).reshape(*t8.shape[:2], 4)[..., :3]
+            else:
+                graded = apply_lut_uint8(t8, table)
             thumb = graded.astype(np.float32) / np.float32(255)
         gain, add = light_maps(thumb, p, seed)
         g_lo, a_hi = light_ranges(p)

