@@ -233,3 +233,16 @@ def test_marks_in_c_equal_numpy_bit_for_bit(cat, monkeypatch, rgbx):
         drawn.append(a.copy())
     assert (drawn[0] != cat).any(axis=2).mean() > 0.01  # marks were drawn
     np.testing.assert_array_equal(drawn[0], drawn[1])
+
+
+def test_a_glow_thumbnails_linear_light_by_table_is_the_power_functions():
+    """A video frame's glow maps read their 8-bit thumbnail's linear light from a 256-entry table: the same maps."""
+    from retrogan.film import light
+
+    t8 = np.random.default_rng(1).integers(0, 256, (27, 48, 3), dtype=np.uint8)
+    thumb = t8.astype(np.float32) / np.float32(255)
+    lin = np.ascontiguousarray(fast8._lin8_f32().take(t8).transpose(2, 0, 1))
+    assert np.array_equal(lin, light.srgb_to_linear(np.ascontiguousarray(thumb.transpose(2, 0, 1))))
+    p = PRESETS["super8-1970s"].params  # halation and bloom
+    for got, want in zip(light.light_maps(thumb, p, 2, lin), light.light_maps(thumb, p, 2)):
+        assert np.array_equal(got, want)

@@ -36,7 +36,7 @@ from ..imaging.pixels import rgbx_base
 from ..luts.apply import apply_lut_uint8
 from . import lutlocal8
 from .frame import Frame
-from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srgb_to_linear, thumbnail
+from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srgb_to_linear, thumbnail8
 from .marks import Mark, make_marks
 from .noise import TEXTURE_POOL, _hash, density_weight, grain_offsets, texture, texture_period
 from .params import FilmParams
@@ -259,6 +259,12 @@ _V = np.arange(256, dtype=np.float64) / 255.0
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
+def _lin8_f32() -> np.ndarray:
+    """float32[256]: ``srgb_to_linear`` of each 8-bit value as a float32 thumbnail holds it (v / 255 in float32)."""
+    return srgb_to_linear(np.arange(256, dtype=np.float32) / np.float32(255))
+
+
 def _srgb8_table() -> np.ndarray:
     """Linear light on a 2^16 grid -> 8-bit sRGB (the grid is finer than an 8-bit step everywhere but in the
     deepest shadows, where it still rounds within one level)."""
@@ -297,18 +303,29 @@ def light_table(g_lo: tuple, a_hi: tuple) -> np.ndarray:
 
 def light_offsets(gain: np.ndarray, add: np.ndarray, g_lo: tuple, a_hi: tuple) -> np.ndarray:
     """(h*w, 4) uint32: where each map cell's channel row starts in ``light_table`` (nearest levels; the X byte
-    reads channel 0)."""
-    offsets, start = [], 0
+    reads channel 0). In place on float32 copies, with no int64 temporaries (a video frame's glow maps each frame)."""
+    out = np.empty((gain[0].size, 4), np.uint32)
+    start = 0
     for c in range(3):
         ng = 1 if 1.0 - g_lo[c] < 1e-6 else G_LEVELS
         na = 1 if a_hi[c] < 1e-6 else A_LEVELS
-        g = (gain[c].ravel() - np.float32(g_lo[c])) / np.float32(max(1.0 - g_lo[c], 1e-6))
-        a = np.sqrt(np.clip(add[c].ravel() / np.float32(max(a_hi[c], 1e-6)), 0, 1))
-        gi = np.clip(np.rint(g * (ng - 1)), 0, ng - 1).astype(np.int64)
-        ai = np.clip(np.rint(a * (na - 1)), 0, na - 1).astype(np.int64)
-        offsets.append(start + (gi * na + ai) * 256)
+        g = gain[c].ravel() - np.float32(g_lo[c])
+        g /= np.float32(max(1.0 - g_lo[c], 1e-6))
+        g *= ng - 1
+        np.clip(np.rint(g, out=g), 0, ng - 1, out=g)
+        a = add[c].ravel() / np.float32(max(a_hi[c], 1e-6))
+        np.sqrt(np.clip(a, 0, 1, out=a), out=a)
+        a *= na - 1
+        np.clip(np.rint(a, out=a), 0, na - 1, out=a)
+        cell = g.astype(np.uint32)
+        cell *= na
+        cell += a.astype(np.uint32)
+        cell *= 256
+        cell += start
+        out[:, c] = cell
         start += ng * na * 256
-    return np.stack(offsets + [offsets[0]], 1).astype(np.uint32)
+    out[:, 3] = out[:, 0]
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -489,18 +506,17 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         """The light maps, on the colour-graded thumbnail (as the float path computes them on the graded image)."""
         if not (p.halation or p.bloom):  # maps that do not read the picture: the same for every frame of a clip
             return _still_light(p, seed, h, w)
-        thumb = thumbnail(rgb, MAP_SHORT_SIDE)
-        if pre is not None:  # the exposure on the thumbnail's 8-bit values (Pillow's reduce gives uint8 / 255)
-            t8 = np.round(thumb * 255).astype(np.uint8)
-            thumb = np.stack([pre[c][t8[..., c]] for c in range(3)], -1).astype(np.float32) / np.float32(255)
+        t8 = thumbnail8(rgb, MAP_SHORT_SIDE)
+        if pre is not None:  # the exposure on the thumbnail's 8-bit values
+            t8 = np.stack([pre[c][t8[..., c]] for c in range(3)], -1)
         if table is not None:
-            t8 = (thumb * 255 + 0.5).astype(np.uint8)
             if packed is not None:  # the frame's own colours (Pillow's LUT object costs a 3 MB hash a call)
-                graded = np.asarray(packed)[_pack(t8)].view(np.uint8).reshape(*t8.shape[:2], 4)[..., :3]
+                t8 = np.asarray(packed)[_pack(t8)].view(np.uint8).reshape(*t8.shape[:2], 4)[..., :3]
             else:
-                graded = apply_lut_uint8(t8, table)
-            thumb = graded.astype(np.float32) / np.float32(255)
-        gain, add = light_maps(thumb, p, seed)
+                t8 = apply_lut_uint8(np.ascontiguousarray(t8), table)
+        thumb = t8.astype(np.float32) / np.float32(255)
+        lin = np.ascontiguousarray(_lin8_f32().take(t8).transpose(2, 0, 1))
+        gain, add = light_maps(thumb, p, seed, lin)
         g_lo, a_hi = light_ranges(p)
         offsets = light_offsets(gain, add, g_lo, a_hi)
         cells_for(0, 1, h, w, gain.shape[1], gain.shape[2])  # build (or reuse) the frame's cell map

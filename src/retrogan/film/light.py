@@ -46,14 +46,21 @@ def leak_offset(seed: int) -> float:
     return ((_hash("leak-offset", seed) % 100) / 100 - 0.5) * 0.6
 
 
+def thumbnail8(rgb: np.ndarray, short_side: int) -> np.ndarray:
+    """``thumbnail`` of an 8-bit frame as its (h, w, 3) uint8 values (Pillow's C box reduction, an order of magnitude
+    faster than numpy's mean)."""
+    from ..imaging.pixels import to_pillow
+
+    k = max(1, min(rgb.shape[:2]) // short_side)
+    return np.asarray(to_pillow(rgb, rgbx=True).reduce(k))[..., :3]
+
+
 def thumbnail(rgb: np.ndarray, short_side: int) -> np.ndarray:
     """Box-filtered (h, w, 3) float32 thumbnail in [0, 1] with a short side of about ``short_side`` (at least)."""
     h, w = rgb.shape[:2]
     k = max(1, min(h, w) // short_side)
-    if rgb.dtype == np.uint8:  # Pillow's C box reduction, an order of magnitude faster than numpy's mean
-        from ..imaging.pixels import to_pillow
-
-        return np.asarray(to_pillow(rgb, rgbx=True).reduce(k))[..., :3].astype(np.float32) / np.float32(255.0)
+    if rgb.dtype == np.uint8:
+        return thumbnail8(rgb, short_side).astype(np.float32) / np.float32(255.0)
     hh, ww = h // k * k, w // k * k
     small = rgb[:hh, :ww].reshape(hh // k, k, ww // k, k, 3).mean(axis=(1, 3), dtype=np.float32)
     return small / np.float32(65535.0)
@@ -94,15 +101,18 @@ def _coords(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     return ys[:, None], xs[None, :]
 
 
-def light_maps(thumb: np.ndarray, p: FilmParams, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+def light_maps(thumb: np.ndarray, p: FilmParams, seed: int,
+               lin: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-channel gain G and additive A maps (3, h, w) for an (h, w, 3) sRGB thumbnail of the graded image, or None
     when the look has neither (as ``optics``: vignette_gain, edge_burn_gain, halation_glow, bloom_glow,
-    light_leak_map)."""
+    light_leak_map). lin: the thumbnail in linear light, (3, h, w) float32, where the caller has it (an 8-bit
+    thumbnail through a table: the power function costs 10 ms a video frame)."""
     if not (p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom):
         return None
     h, w = thumb.shape[:2]
     frame = Frame(h, w)
-    lin = srgb_to_linear(np.ascontiguousarray(thumb.transpose(2, 0, 1), np.float32))
+    if (p.halation or p.bloom) and lin is None:
+        lin = srgb_to_linear(np.ascontiguousarray(thumb.transpose(2, 0, 1), np.float32))
     ys, xs = _coords(frame)
     gain = np.ones((3, h, w), np.float32)
     add = np.zeros((3, h, w), np.float32)
