@@ -110,6 +110,23 @@ def test_c_lut_and_local_grid_are_the_float_path(n, g):
 
 
 @needs_lut
+@pytest.mark.parametrize("with_local", [False, True])
+def test_the_padded_lut_all_channels_at_once_is_the_channel_by_channel_loop(with_local):
+    """A learned look's LUT reads a table padded to four floats a corner and interpolates the three channels as one
+    vector: bit for bit the plain loop over each channel, with and without the local grid."""
+    rng = np.random.default_rng(3)
+    n, g, h, w = 17, 5, 40, 57
+    table = rng.random((n, n, n, 3), dtype=np.float32)
+    local = rng.normal(0, 0.1, (6, g, g)).astype(np.float32) if with_local else None
+    rgb = picture(h, w, 9)
+    plain, fast = np.empty((h, w, 4), np.uint8), np.empty((h, w, 4), np.uint8)
+    lutlocal8._lutpath.lut_local(rgb, 3, h, w, table, n, local, g if with_local else 0, plain, 0, h)  # 3 a corner
+    lutlocal8._lutpath.lut_local(rgb, 3, h, w, lutlocal8.padded(table), n, local, g if with_local else 0, fast, 0, h,
+                                 4)
+    assert np.array_equal(plain, fast)
+
+
+@needs_lut
 def test_c_lut_rejects_a_table_that_does_not_fit():
     rgb = picture(8, 8)
     with pytest.raises(ValueError, match="too small"):

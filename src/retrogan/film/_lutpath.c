@@ -3,9 +3,11 @@
  * a C compiler is present at install time; looks/gan.py falls back to Pillow's LUT and numpy otherwise, and the
  * tests compare the two.
  *
- * lut_local(src, src_px, h, w, table, n, local, g, out, y0, y1)
+ * lut_local(src, src_px, h, w, table, n, local, g, out, y0, y1[, table_px])
  *   src:   uint8 (h, w, src_px), src_px 3 (RGB) or 4 (RGBX), C-contiguous
- *   table: float32 (n, n, n, 3) indexed [b][g][r] (luts/apply.py's convention)
+ *   table: float32 (n, n, n, table_px) indexed [b][g][r] (luts/apply.py's convention); table_px 3, or 4 (a padded
+ *          table: each corner's colour is one 16-byte load and the interpolation runs on all three channels at once,
+ *          with each channel's arithmetic the same, so the same result)
  *   local: float32 (6, g, g): per channel gain then per channel offset, bilinear over the frame as torch's
  *          grid_sample (align_corners=False, border), or None
  *   out:   uint8 (h, w, 4) RGBX; rows y0..y1 are written: clip(lut(x) * (1 + gain) + offset) * 255, rounded
@@ -14,6 +16,23 @@
 #include "_buffers.h"
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define HAVE_V4 1
+typedef float v4 __attribute__((vector_size(16)));
+static inline v4 load4(const float *p) {
+    v4 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline v4 splat(float x) {
+    v4 v = {x, x, x, x};
+    return v;
+}
+#else
+#define HAVE_V4 0
+#endif
 
 /* the bilinear position of pixel i of n over a lattice of `cells` (looks/gan.py's _bilinear_weights) */
 static void cell_of(Py_ssize_t i, Py_ssize_t n, Py_ssize_t cells, Py_ssize_t *c0, Py_ssize_t *c1, float *t) {
@@ -35,17 +54,19 @@ static inline uint8_t to8(float v) {
 
 static PyObject *lut_local(PyObject *self, PyObject *args) {
     PyObject *src_o, *table_o, *local_o, *out_o;
-    Py_ssize_t px, h, w, n, g, y0, y1;
-    if (!PyArg_ParseTuple(args, "OnnnOnOnOnn", &src_o, &px, &h, &w, &table_o, &n, &local_o, &g, &out_o, &y0, &y1))
+    Py_ssize_t px, h, w, n, g, y0, y1, tpx = 3;
+    if (!PyArg_ParseTuple(args, "OnnnOnOnOnn|n", &src_o, &px, &h, &w, &table_o, &n, &local_o, &g, &out_o, &y0, &y1,
+                          &tpx))
         return NULL;
-    if ((px != 3 && px != 4) || h <= 0 || w <= 0 || n < 2 || y0 < 0 || y1 < y0 || y1 > h ||
-        (local_o != Py_None && g < 1)) {
-        PyErr_SetString(PyExc_ValueError, "bad sizes: src_px 3 or 4, n >= 2, g >= 1, 0 <= y0 <= y1 <= h");
+    if ((px != 3 && px != 4) || (tpx != 3 && tpx != 4) || h <= 0 || w <= 0 || n < 2 || y0 < 0 || y1 < y0 ||
+        y1 > h || (local_o != Py_None && g < 1)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "bad sizes: src_px and table_px 3 or 4, n >= 2, g >= 1, 0 <= y0 <= y1 <= h");
         return NULL;
     }
     Buf src = {0}, table = {0}, local = {0}, out = {0};
     PyObject *result = NULL;
-    if (take(src_o, &src, 0, h * w * px, "src") || take(table_o, &table, 0, n * n * n * 3 * 4, "table") ||
+    if (take(src_o, &src, 0, h * w * px, "src") || take(table_o, &table, 0, n * n * n * tpx * 4, "table") ||
         (local_o != Py_None && take(local_o, &local, 0, 6 * g * g * 4, "local")) ||
         take(out_o, &out, 1, h * w * 4, "out"))
         goto done;
@@ -70,13 +91,13 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
         if (loc) {
             xc = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 2 * (size_t)w);
             xt = (float *)malloc(sizeof(float) * (size_t)w);
-            rowv = (float *)malloc(sizeof(float) * 6 * (size_t)g);
+            rowv = (float *)malloc(sizeof(float) * 14 * (size_t)g);  /* 6 x g values, then g x (gain4, offset4) */
         }
         failed = loc && (xc == NULL || xt == NULL || rowv == NULL);
         if (!failed) {
             if (loc)
                 for (Py_ssize_t x = 0; x < w; x++) cell_of(x, w, g, &xc[x], &xc[w + x], &xt[x]);
-            const Py_ssize_t sg = n * 3, sb = n * n * 3;
+            const Py_ssize_t sg = n * tpx, sb = n * n * tpx;
             for (Py_ssize_t y = y0; y < y1; y++) {
                 if (loc) { /* the grid interpolated to this row: 6 x g values */
                     Py_ssize_t r0, r1;
@@ -88,21 +109,51 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
                             rowv[c * g + j] = a + ty * (b - a);
                         }
                 }
+                if (loc) { /* the same values interleaved: for cell j, 3 gains and a 0, then 3 offsets and a 0 */
+                    float *il = rowv + 6 * g;
+                    for (Py_ssize_t j = 0; j < g; j++)
+                        for (Py_ssize_t c = 0; c < 4; c++) {
+                            il[j * 8 + c] = c < 3 ? rowv[c * g + j] : 0.0f;
+                            il[j * 8 + 4 + c] = c < 3 ? rowv[(3 + c) * g + j] : 0.0f;
+                        }
+                }
                 const uint8_t *ip = in + y * w * px;
                 uint8_t *op = dst + y * w * 4;
                 for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
                     int r = ip[0], gg = ip[1], b = ip[2];
                     float fr = frac[r], fg = frac[gg], fb = frac[b];
-                    const float *p = tab + idx[b] * sb + idx[gg] * sg + idx[r] * 3;
+                    const float *p = tab + idx[b] * sb + idx[gg] * sg + idx[r] * tpx;
                     float v[3];
+#if HAVE_V4
+                    if (tpx == 4) {  /* the scalar loop below, lane by lane */
+                        v4 vr = splat(fr), vg = splat(fg), vb = splat(fb);
+                        v4 p0 = load4(p), p1 = load4(p + 4), q0 = load4(p + sg), q1 = load4(p + sg + 4);
+                        v4 c00 = p0 + vr * (p1 - p0), c01 = q0 + vr * (q1 - q0);
+                        p0 = load4(p + sb); p1 = load4(p + sb + 4); q0 = load4(p + sb + sg); q1 = load4(p + sb + sg + 4);
+                        v4 c10 = p0 + vr * (p1 - p0), c11 = q0 + vr * (q1 - q0);
+                        v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
+                        v4 res = c0 + vb * (c1 - c0);
+                        v[0] = res[0]; v[1] = res[1]; v[2] = res[2];
+                    } else
+#endif
                     for (int c = 0; c < 3; c++) {
-                        float c00 = p[c] + fr * (p[3 + c] - p[c]);
-                        float c01 = p[sg + c] + fr * (p[sg + 3 + c] - p[sg + c]);
-                        float c10 = p[sb + c] + fr * (p[sb + 3 + c] - p[sb + c]);
-                        float c11 = p[sb + sg + c] + fr * (p[sb + sg + 3 + c] - p[sb + sg + c]);
+                        float c00 = p[c] + fr * (p[tpx + c] - p[c]);
+                        float c01 = p[sg + c] + fr * (p[sg + tpx + c] - p[sg + c]);
+                        float c10 = p[sb + c] + fr * (p[sb + tpx + c] - p[sb + c]);
+                        float c11 = p[sb + sg + c] + fr * (p[sb + sg + tpx + c] - p[sb + sg + c]);
                         float c0 = c00 + fg * (c01 - c00), c1 = c10 + fg * (c11 - c10);
                         v[c] = c0 + fb * (c1 - c0);
                     }
+#if HAVE_V4
+                    if (loc && tpx == 4) {  /* the scalar loop below, lane by lane */
+                        const float *il = rowv + 6 * g, *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
+                        v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
+                        v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
+                        v4 vv = {v[0], v[1], v[2], 0.0f};
+                        vv = vv * (splat(1.0f) + gv) + ov;
+                        v[0] = vv[0]; v[1] = vv[1]; v[2] = vv[2];
+                    } else
+#endif
                     if (loc) {
                         Py_ssize_t a = xc[x], bb = xc[w + x];
                         float t = xt[x];
