@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,12 +36,21 @@ for src in sys.argv[2:]:
 """
 
 
-def timed(cmd: list[str], env: dict | None = None) -> float:
-    t = time.perf_counter()
+def child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str], env: dict | None = None, cpu: list | None = None) -> float:
+    """Wall seconds of a command; its CPU seconds (user + system) appended to ``cpu``."""
+    c, t = child_cpu(), time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])}...: {r.stderr.strip()[-400:]}")
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    if cpu is not None:
+        cpu.append(child_cpu() - c)
+    return wall
 
 
 def main() -> None:
@@ -70,22 +80,27 @@ def main() -> None:
             env = {**os.environ, "RETROGAN_CACHE_DIR": str(cache)}
             command = [*retrogan, *files, "-o", str(out), "--style", name, "--overwrite", "-q"]
             first = timed(command, env)
-            plain, ours = [], []
+            plain, ours, plain_cpu, ours_cpu = [], [], [], []
             for _ in range(args.repeats):
-                plain.append(timed([sys.executable, "-c", PLAIN, "plain", *files]))
-                ours.append(timed(command, env))
+                plain.append(timed([sys.executable, "-c", PLAIN, "plain", *files], cpu=plain_cpu))
+                ours.append(timed(command, env, cpu=ours_cpu))
             p, o = statistics.median(plain), statistics.median(ours)
-            data[name] = {"plain_s": plain, "ours_s": ours, "ratio": o / p, "first_run_s": first}
+            pc, oc = statistics.median(plain_cpu), statistics.median(ours_cpu)
+            data[name] = {"plain_s": plain, "ours_s": ours, "ratio": o / p, "first_run_s": first,
+                          "plain_cpu_s": plain_cpu, "ours_cpu_s": ours_cpu, "cpu_ratio": oc / pc}
             rows.append([name + (" (default)" if name == DEFAULT_LOOK else ""), f"{p:.2f}", f"{o:.2f}",
-                         f"{o / p:.2f}", f"{first:.2f}", f"{first / p:.2f}"])
+                         f"{o / p:.2f}", f"{pc:.2f}", f"{oc:.2f}", f"{oc / pc:.2f}", f"{first:.2f}",
+                         f"{first / p:.2f}"])
             print(rows[-1], flush=True)
     over = [n for n in data if data[n]["ratio"] > 2.5]
     md = ("Eight 4K (3840x2160) JPEGs, one process each side, start-up included; medians of "
           f"{args.repeats} interleaved runs, the look's colour table, grain textures and (a learned look) analyser "
-          f"graph read from the cache; first run: the look's first run ever, which makes them. "
+          f"graph read from the cache; first run: the look's first run ever, which makes them. CPU: user + system "
+          f"seconds of each process (both cores; steadier than wall time on a shared machine, not the target). "
           f"Over 2.5x: {len(over)} of {len(data)}"
           + (f" ({', '.join(over)})" if over else "") + ".\n\n"
-          + markdown_table(["look", "plain Pillow s", "retrogan stylize s", "ratio", "first run s", "first run ratio"],
+          + markdown_table(["look", "plain Pillow s", "retrogan stylize s", "ratio", "plain CPU s", "retrogan CPU s",
+                            "CPU ratio", "first run s", "first run ratio"],
                            rows) + "\n")
     print(md)
     save("batch_4k", {"machine": machine(), "looks": data}, md)
