@@ -179,6 +179,18 @@ static void source_index(Py_ssize_t dst, Py_ssize_t n_in, Py_ssize_t n_out, Py_s
     *t = s - (float)a;
 }
 
+/* one source row of the small picture resampled across to w pixels: a0 + fx (a1 - a0) per channel */
+static void across(const float *a, const Py_ssize_t *x0, const Py_ssize_t *x1, const float *tx, Py_ssize_t w,
+                   float *o) {
+    for (Py_ssize_t x = 0; x < w; x++) {
+        const float *a0 = a + x0[x] * 3, *a1 = a + x1[x] * 3;
+        float fx = tx[x];
+        o[x * 3] = a0[0] + fx * (a1[0] - a0[0]);
+        o[x * 3 + 1] = a0[1] + fx * (a1[1] - a0[1]);
+        o[x * 3 + 2] = a0[2] + fx * (a1[2] - a0[2]);
+    }
+}
+
 static PyObject *expand(PyObject *self, PyObject *args) {
     PyObject *small_o, *out_o, *enc_o;
     Py_ssize_t sh, sw, px, h, w, y0, y1;
@@ -199,39 +211,57 @@ static PyObject *expand(PyObject *self, PyObject *args) {
         float *dstf = (float *)out.view.buf;
         const uint8_t *e = px ? (const uint8_t *)enc.view.buf : NULL;
         Py_ssize_t *x0;
-        float *tx;
+        float *tx, *hz;
         int failed;
         Py_BEGIN_ALLOW_THREADS
         x0 = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 2 * (size_t)w);
         tx = (float *)malloc(sizeof(float) * (size_t)w);
-        if (x0 != NULL && tx != NULL) {
+        hz = (float *)malloc(sizeof(float) * 9 * (size_t)w);  /* two source rows resampled across, and a mix */
+        if (x0 != NULL && tx != NULL && hz != NULL) {
             Py_ssize_t *x1 = x0 + w;
+            float *top = hz, *bottom = hz + 3 * w, *mix = hz + 6 * w;
+            Py_ssize_t top_row = -1, bottom_row = -1;
             for (Py_ssize_t x = 0; x < w; x++) source_index(x, sw, w, &x0[x], &x1[x], &tx[x]);
             for (Py_ssize_t y = y0; y < y1; y++) {
                 Py_ssize_t r0, r1;
                 float ty;
                 source_index(y, sh, h, &r0, &r1, &ty);
-                const float *a = s + r0 * sw * 3, *b = s + r1 * sw * 3;
-                uint8_t *o = dst + y * w * px;
-                float *of = dstf + y * w * 3;
-                for (Py_ssize_t x = 0; x < w; x++) {
-                    const float *a0 = a + x0[x] * 3, *a1 = a + x1[x] * 3, *b0 = b + x0[x] * 3, *b1 = b + x1[x] * 3;
-                    float fx = tx[x];
-                    for (int c = 0; c < 3; c++) {
-                        float top = a0[c] + fx * (a1[c] - a0[c]), bottom = b0[c] + fx * (b1[c] - b0[c]);
-                        float v = top + ty * (bottom - top);
-                        if (px)
-                            o[x * px + c] = encode(e, v);
-                        else
-                            of[x * 3 + c] = v;
+                /* each source row resampled across once for the 2k output rows that read it (the same sums as
+                 * per output row: the horizontal step first, then the vertical) */
+                if (r0 != top_row) {
+                    if (r0 == bottom_row) {
+                        float *swap = top; top = bottom; bottom = swap;
+                        top_row = bottom_row; bottom_row = -1;
+                    } else {
+                        across(s + r0 * sw * 3, x0, x1, tx, w, top);
+                        top_row = r0;
                     }
-                    if (px == 4) o[x * 4 + 3] = 255;
+                }
+                if (r1 != bottom_row) {
+                    if (r1 == top_row) {
+                        memcpy(bottom, top, sizeof(float) * 3 * (size_t)w);
+                    } else {
+                        across(s + r1 * sw * 3, x0, x1, tx, w, bottom);
+                    }
+                    bottom_row = r1;
+                }
+                float *v = px ? mix : dstf + y * w * 3;
+                for (Py_ssize_t i = 0; i < 3 * w; i++) v[i] = top[i] + ty * (bottom[i] - top[i]);
+                if (px) {
+                    uint8_t *o = dst + y * w * px;
+                    for (Py_ssize_t x = 0; x < w; x++, o += px) {
+                        o[0] = encode(e, v[x * 3]);
+                        o[1] = encode(e, v[x * 3 + 1]);
+                        o[2] = encode(e, v[x * 3 + 2]);
+                        if (px == 4) o[3] = 255;
+                    }
                 }
             }
         }
-        failed = x0 == NULL || tx == NULL;
+        failed = x0 == NULL || tx == NULL || hz == NULL;
         free(x0);
         free(tx);
+        free(hz);
         Py_END_ALLOW_THREADS
         result = none_unless_failed(failed);
     }
