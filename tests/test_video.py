@@ -214,3 +214,15 @@ def test_a_look_with_moving_grain_is_encoded_without_b_frames_unless_asked(clip,
     assert "B" in picture_types(tmp_path / "b.mkv") and NO_B_FRAMES_NOTE not in asked.notes
     plain = stylize_video(clip, tmp_path / "plain.mkv", look, strength=0.0)  # no look, no grain: x264's own choice
     assert "B" in picture_types(tmp_path / "plain.mkv") and NO_B_FRAMES_NOTE not in plain.notes
+
+
+def test_cli_bframes_reaches_the_encoder(clip, tmp_path):
+    from typer.testing import CliRunner
+
+    from retrogan.cli import app
+
+    dst = tmp_path / "b.mkv"
+    result = CliRunner().invoke(app, ["stylize", str(clip), "-o", str(dst), "--style", "ilford-bw-1960s", "-q",
+                                      "--bframes", "2"])
+    assert result.exit_code == 0, result.output
+    assert "B" in picture_types(dst)  # a grainy look, B-frames asked for
