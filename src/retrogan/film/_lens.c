@@ -49,6 +49,16 @@ static inline uint8_t encode(const uint8_t *enc, float v) {
     return enc[(int)(v * 65535.0f + 0.5f)];
 }
 
+/* a row of w linear-light pixels (3 floats each) encoded to 8-bit sRGB, px 3 or 4 bytes a pixel out */
+static void encode_row(const uint8_t *e, const float *v, Py_ssize_t w, uint8_t *o, Py_ssize_t px) {
+    for (Py_ssize_t x = 0; x < w; x++, o += px) {
+        o[0] = encode(e, v[x * 3]);
+        o[1] = encode(e, v[x * 3 + 1]);
+        o[2] = encode(e, v[x * 3 + 2]);
+        if (px == 4) o[3] = 255;
+    }
+}
+
 /* The optional per-pixel tables of reduce and hblur: a per-channel table, then a packed colour table. */
 typedef struct {
     const uint8_t *pre;
@@ -247,15 +257,7 @@ static PyObject *expand(PyObject *self, PyObject *args) {
                 }
                 float *v = px ? mix : dstf + y * w * 3;
                 for (Py_ssize_t i = 0; i < 3 * w; i++) v[i] = top[i] + ty * (bottom[i] - top[i]);
-                if (px) {
-                    uint8_t *o = dst + y * w * px;
-                    for (Py_ssize_t x = 0; x < w; x++, o += px) {
-                        o[0] = encode(e, v[x * 3]);
-                        o[1] = encode(e, v[x * 3 + 1]);
-                        o[2] = encode(e, v[x * 3 + 2]);
-                        if (px == 4) o[3] = 255;
-                    }
-                }
+                if (px) encode_row(e, v, w, dst + y * w * px, px);
             }
         }
         failed = x0 == NULL || tx == NULL || hz == NULL;
@@ -410,13 +412,7 @@ static PyObject *vblur(PyObject *self, PyObject *args) {
                     continue;
                 }
                 vrow(t, y, h, w, kw, taps, acc);
-                uint8_t *o = dst + y * w * px;
-                for (Py_ssize_t x = 0; x < w; x++, o += px) {
-                    o[0] = encode(e, acc[x * 3]);
-                    o[1] = encode(e, acc[x * 3 + 1]);
-                    o[2] = encode(e, acc[x * 3 + 2]);
-                    if (px == 4) o[3] = 255;
-                }
+                encode_row(e, acc, w, dst + y * w * px, px);
             }
             free(acc);
         }
