@@ -35,6 +35,7 @@ import numpy as np
 from ..imaging.pixels import rgbx_base
 from ..luts.apply import apply_lut_uint8
 from . import lutlocal8
+from .cstrips import c_source
 from .frame import Frame
 from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srgb_to_linear, thumbnail8
 from .marks import Mark, make_marks
@@ -205,13 +206,12 @@ def through_tables(rgb: np.ndarray, tables: np.ndarray) -> np.ndarray:
     return np.asarray(to_pillow(rgb).point(np.asarray(tables, np.uint8).reshape(-1).tolist()))
 
 
-def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2, exposure: np.ndarray | None = None) -> np.ndarray:
-    """(H, W, 3) uint8 through a colour LUT (after ``exposure``: (3, 256) uint8 per-channel tables, or None); the
-    result may be a view of RGBX memory."""
+def lookup(rgb: np.ndarray, table: np.ndarray, workers: int = 2) -> np.ndarray:
+    """(H, W, 3) uint8 through a colour LUT; the result may be a view of RGBX memory."""
     packed = packed_or_none(table, rgb.shape[0] * rgb.shape[1])
     if packed is None:
-        return interpolate(rgb if exposure is None else through_tables(rgb, exposure), table, workers)
-    return lookup_packed(rgb, packed, workers, exposure)
+        return interpolate(rgb, table, workers)
+    return lookup_packed(rgb, packed, workers)
 
 
 def lookup_packed(rgb: np.ndarray, packed: np.ndarray, workers: int = 2,
@@ -220,8 +220,7 @@ def lookup_packed(rgb: np.ndarray, packed: np.ndarray, workers: int = 2,
     h, w = rgb.shape[:2]
     rows = max(8, STRIP_ROWS_PIXELS // w)
     if USE_C:  # exposure and colour in one C pass, into RGBX words
-        src, src_px = (rgbx_base(rgb), 4) if rgbx_base(rgb) is not None else (rgb, 3)
-        src = np.ascontiguousarray(src)
+        src, src_px = c_source(rgb)
         pre = None if exposure is None else np.ascontiguousarray(exposure, np.uint8)
         out4 = np.empty((h, w, 4), np.uint8)
         with ThreadPoolExecutor(workers) as pool:
@@ -508,7 +507,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             return _still_light(p, seed, h, w)
         t8 = thumbnail8(rgb, MAP_SHORT_SIDE)
         if pre is not None:  # the exposure on the thumbnail's 8-bit values
-            t8 = np.stack([pre[c][t8[..., c]] for c in range(3)], -1)
+            t8 = through_tables(t8, pre)
         if table is not None:
             if packed is not None:  # the frame's own colours (Pillow's LUT object costs a 3 MB hash a call)
                 t8 = np.asarray(packed)[_pack(t8)].view(np.uint8).reshape(*t8.shape[:2], 4)[..., :3]
