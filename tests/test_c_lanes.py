@@ -113,7 +113,8 @@ def test_c_lut_and_local_grid_are_the_float_path(n, g):
 @pytest.mark.parametrize("with_local", [False, True])
 def test_the_padded_lut_all_channels_at_once_is_the_channel_by_channel_loop(with_local):
     """A learned look's LUT reads a table padded to four floats a corner and interpolates the three channels as one
-    vector: bit for bit the plain loop over each channel, with and without the local grid."""
+    vector, or reads the table's planes interpolated along red beforehand (4 loads and 3 lerps a pixel, not 8 and 7):
+    both bit for bit the plain loop over each channel, with and without the local grid, from RGB and RGBX."""
     rng = np.random.default_rng(3)
     n, g, h, w = 17, 5, 40, 57
     table = rng.random((n, n, n, 3), dtype=np.float32)
@@ -124,6 +125,14 @@ def test_the_padded_lut_all_channels_at_once_is_the_channel_by_channel_loop(with
     lutlocal8._lutpath.lut_local(rgb, 3, h, w, lutlocal8.padded(table), n, local, g if with_local else 0, fast, 0, h,
                                  4)
     assert np.array_equal(plain, fast)
+    rgbx = np.ascontiguousarray(np.concatenate([rgb, np.full((h, w, 1), 7, np.uint8)], -1))
+    for src, px in ((rgb, 3), (rgbx, 4)):
+        planes = np.zeros((h, w, 4), np.uint8)
+        padded = lutlocal8.padded(table)
+        lutlocal8._lutpath.lut_local(src, px, h, w, padded, n, local, g if with_local else 0, planes, 0, h, 4,
+                                     lutlocal8.planes(padded))
+        assert np.array_equal(plain, planes)
+    assert not np.array_equal(lutlocal8.planes(padded)[..., 0], lutlocal8.planes(padded[::-1].copy())[..., 0])
 
 
 @needs_lut

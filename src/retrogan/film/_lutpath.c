@@ -52,11 +52,77 @@ static inline uint8_t to8(float v) {
     return (uint8_t)(v * 255.0f + 0.5f);
 }
 
+#if HAVE_V4
+typedef int32_t vi4 __attribute__((vector_size(16)));
+/* One row through a padded table (table_px 4), every step on all three channels at once: the scalar loop's
+ * arithmetic lane by lane, and to8 as a clamp to [0, 1] then the same truncation of v * 255 + 0.5. */
+static void row_v4(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *tab, Py_ssize_t sg, Py_ssize_t sb,
+                   const int *idx, const float *frac, const float *il, const Py_ssize_t *xc, const float *xt,
+                   uint8_t *op) {
+    const v4 one = splat(1.0f), zero = splat(0.0f), s255 = splat(255.0f), half = splat(0.5f);
+    for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
+        int r = ip[0], gg = ip[1], b = ip[2];
+        v4 vr = splat(frac[r]), vg = splat(frac[gg]), vb = splat(frac[b]);
+        const float *p = tab + idx[b] * sb + idx[gg] * sg + idx[r] * 4;
+        v4 p0 = load4(p), p1 = load4(p + 4), q0 = load4(p + sg), q1 = load4(p + sg + 4);
+        v4 c00 = p0 + vr * (p1 - p0), c01 = q0 + vr * (q1 - q0);
+        p0 = load4(p + sb); p1 = load4(p + sb + 4); q0 = load4(p + sb + sg); q1 = load4(p + sb + sg + 4);
+        v4 c10 = p0 + vr * (p1 - p0), c11 = q0 + vr * (q1 - q0);
+        v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
+        v4 v = c0 + vb * (c1 - c0);
+        if (il) {
+            const float *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
+            v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
+            v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
+            v = v * (one + gv) + ov;
+        }
+        vi4 m = v > zero;  /* NaN -> 0, as to8 */
+        v = (v4)((vi4)v & m);
+        m = v < one;
+        v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
+        vi4 q = __builtin_convertvector(v * s255 + half, vi4);
+        uint32_t word = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | 0xFF000000u;
+        memcpy(op, &word, 4);
+    }
+}
+/* The same row through the table's r-interpolated planes: planes[b][g][v] = the first lerp of the trilinear
+ * interpolation (along r, at the 8-bit value v) for lattice row (b, g), made once per table by lut_planes. The
+ * interpolation reads 4 of them instead of 8 corners and does 3 lerps instead of 7; each value is the same float
+ * the corner loop computes, so the result is bit for bit row_v4's. */
+static void row_planes(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *pl, Py_ssize_t n,
+                       const int *idx, const float *frac, const float *il, const Py_ssize_t *xc, const float *xt,
+                       uint8_t *op) {
+    const v4 one = splat(1.0f), zero = splat(0.0f), s255 = splat(255.0f), half = splat(0.5f);
+    const Py_ssize_t sg = 256 * 4, sb = n * 256 * 4;
+    for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
+        int r = ip[0], gg = ip[1], b = ip[2];
+        v4 vg = splat(frac[gg]), vb = splat(frac[b]);
+        const float *p = pl + idx[b] * sb + idx[gg] * sg + r * 4;
+        v4 c00 = load4(p), c01 = load4(p + sg), c10 = load4(p + sb), c11 = load4(p + sb + sg);
+        v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
+        v4 v = c0 + vb * (c1 - c0);
+        if (il) {
+            const float *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
+            v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
+            v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
+            v = v * (one + gv) + ov;
+        }
+        vi4 m = v > zero;  /* NaN -> 0, as to8 */
+        v = (v4)((vi4)v & m);
+        m = v < one;
+        v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
+        vi4 q = __builtin_convertvector(v * s255 + half, vi4);
+        uint32_t word = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | 0xFF000000u;
+        memcpy(op, &word, 4);
+    }
+}
+#endif
+
 static PyObject *lut_local(PyObject *self, PyObject *args) {
-    PyObject *src_o, *table_o, *local_o, *out_o;
+    PyObject *src_o, *table_o, *local_o, *out_o, *planes_o = Py_None;
     Py_ssize_t px, h, w, n, g, y0, y1, tpx = 3;
-    if (!PyArg_ParseTuple(args, "OnnnOnOnOnn|n", &src_o, &px, &h, &w, &table_o, &n, &local_o, &g, &out_o, &y0, &y1,
-                          &tpx))
+    if (!PyArg_ParseTuple(args, "OnnnOnOnOnn|nO", &src_o, &px, &h, &w, &table_o, &n, &local_o, &g, &out_o, &y0, &y1,
+                          &tpx, &planes_o))
         return NULL;
     if ((px != 3 && px != 4) || (tpx != 3 && tpx != 4) || h <= 0 || w <= 0 || n < 2 || y0 < 0 || y1 < y0 ||
         y1 > h || (local_o != Py_None && g < 1)) {
@@ -64,16 +130,18 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
                         "bad sizes: src_px and table_px 3 or 4, n >= 2, g >= 1, 0 <= y0 <= y1 <= h");
         return NULL;
     }
-    Buf src = {0}, table = {0}, local = {0}, out = {0};
+    Buf src = {0}, table = {0}, local = {0}, out = {0}, planes = {0};
     PyObject *result = NULL;
     if (take(src_o, &src, 0, h * w * px, "src") || take(table_o, &table, 0, n * n * n * tpx * 4, "table") ||
         (local_o != Py_None && take(local_o, &local, 0, 6 * g * g * 4, "local")) ||
-        take(out_o, &out, 1, h * w * 4, "out"))
+        take(out_o, &out, 1, h * w * 4, "out") ||
+        (planes_o != Py_None && take(planes_o, &planes, 0, n * n * 256 * 4 * 4, "planes")))
         goto done;
     {
         const uint8_t *in = (const uint8_t *)src.view.buf;
         const float *tab = (const float *)table.view.buf;
         const float *loc = local.held ? (const float *)local.view.buf : NULL;
+        const float *pl = planes.held ? (const float *)planes.view.buf : NULL;
         uint8_t *dst = (uint8_t *)out.view.buf;
         Py_ssize_t *xc = NULL;
         float *xt = NULL, *rowv = NULL;
@@ -119,23 +187,21 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
                 }
                 const uint8_t *ip = in + y * w * px;
                 uint8_t *op = dst + y * w * 4;
+#if HAVE_V4
+                if (pl) {
+                    row_planes(ip, px, w, pl, n, idx, frac, loc ? rowv + 6 * g : NULL, xc, xt, op);
+                    continue;
+                }
+                if (tpx == 4) {
+                    row_v4(ip, px, w, tab, sg, sb, idx, frac, loc ? rowv + 6 * g : NULL, xc, xt, op);
+                    continue;
+                }
+#endif
                 for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
                     int r = ip[0], gg = ip[1], b = ip[2];
                     float fr = frac[r], fg = frac[gg], fb = frac[b];
                     const float *p = tab + idx[b] * sb + idx[gg] * sg + idx[r] * tpx;
                     float v[3];
-#if HAVE_V4
-                    if (tpx == 4) {  /* the scalar loop below, lane by lane */
-                        v4 vr = splat(fr), vg = splat(fg), vb = splat(fb);
-                        v4 p0 = load4(p), p1 = load4(p + 4), q0 = load4(p + sg), q1 = load4(p + sg + 4);
-                        v4 c00 = p0 + vr * (p1 - p0), c01 = q0 + vr * (q1 - q0);
-                        p0 = load4(p + sb); p1 = load4(p + sb + 4); q0 = load4(p + sb + sg); q1 = load4(p + sb + sg + 4);
-                        v4 c10 = p0 + vr * (p1 - p0), c11 = q0 + vr * (q1 - q0);
-                        v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
-                        v4 res = c0 + vb * (c1 - c0);
-                        v[0] = res[0]; v[1] = res[1]; v[2] = res[2];
-                    } else
-#endif
                     for (int c = 0; c < 3; c++) {
                         float c00 = p[c] + fr * (p[tpx + c] - p[c]);
                         float c01 = p[sg + c] + fr * (p[sg + tpx + c] - p[sg + c]);
@@ -144,16 +210,6 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
                         float c0 = c00 + fg * (c01 - c00), c1 = c10 + fg * (c11 - c10);
                         v[c] = c0 + fb * (c1 - c0);
                     }
-#if HAVE_V4
-                    if (loc && tpx == 4) {  /* the scalar loop below, lane by lane */
-                        const float *il = rowv + 6 * g, *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
-                        v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
-                        v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
-                        v4 vv = {v[0], v[1], v[2], 0.0f};
-                        vv = vv * (splat(1.0f) + gv) + ov;
-                        v[0] = vv[0]; v[1] = vv[1]; v[2] = vv[2];
-                    } else
-#endif
                     if (loc) {
                         Py_ssize_t a = xc[x], bb = xc[w + x];
                         float t = xt[x];
@@ -177,12 +233,50 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
         result = none_unless_failed(failed);
     }
 done:
-    drop(&src); drop(&table); drop(&local); drop(&out);
+    drop(&src); drop(&table); drop(&local); drop(&out); drop(&planes);
+    return result;
+}
+
+/* lut_planes(table, n, out): out float32 (n, n, 256, 4) from a padded table (n, n, n, 4): for lattice row (b, g)
+ * and 8-bit red value v, the lerp along r that lut_local's corner loop makes first (same operations, same floats). */
+static PyObject *lut_planes(PyObject *self, PyObject *args) {
+    PyObject *table_o, *out_o;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OnO", &table_o, &n, &out_o)) return NULL;
+    if (n < 2) {
+        PyErr_SetString(PyExc_ValueError, "n >= 2");
+        return NULL;
+    }
+    Buf table = {0}, out = {0};
+    PyObject *result = NULL;
+    if (take(table_o, &table, 0, n * n * n * 4 * 4, "table") || take(out_o, &out, 1, n * n * 256 * 4 * 4, "out"))
+        goto done;
+    {
+        const float *tab = (const float *)table.view.buf;
+        float *o = (float *)out.view.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (int v = 0; v < 256; v++) {
+            float x = (float)v / 255.0f * (float)(n - 1);
+            int i = (int)x;
+            if (i > n - 2) i = (int)n - 2;
+            float f = x - (float)i;
+            for (Py_ssize_t row = 0; row < n * n; row++) {
+                const float *p = tab + (row * n + i) * 4;
+                float *q = o + (row * 256 + v) * 4;
+                for (int c = 0; c < 4; c++) q[c] = p[c] + f * (p[4 + c] - p[c]);
+            }
+        }
+        Py_END_ALLOW_THREADS
+        result = none_unless_failed(0);
+    }
+done:
+    drop(&table); drop(&out);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"lut_local", lut_local, METH_VARARGS, "Rows of a 3D LUT and a local gain / offset grid (see the module source)."},
+    {"lut_planes", lut_planes, METH_VARARGS, "A padded table's r-interpolated planes (see the module source)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_lutpath", "A learned look's colour on 8-bit frames.", -1,

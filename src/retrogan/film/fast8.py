@@ -523,7 +523,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
     src, src_px = (rgbx_base(rgb), 4) if words is not None else (rgb, 3)
     interpolated = table is not None and packed is None and lutlocal8.available()
-    if ((USE_C and (packed is not None or pre is not None)) or interpolated) and not src.flags.c_contiguous:
+    interpolate = lutlocal8.rows_writer(rgb, table, None) if interpolated and colour_rows is None else None
+    if USE_C and (packed is not None or pre is not None) and not src.flags.c_contiguous:
         src = np.ascontiguousarray(src)
 
     def colour_strip(y0: int) -> None:
@@ -536,8 +537,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         elif packed is not None:
             idx = _colour_index(rgb, words, y0, y1)
             packed.take(idx, out=dst.view(np.uint32)[..., 0], mode="clip")
-        elif interpolated:  # trilinear in C until the full table pays for itself
-            lutlocal8.lut_rows(src, src_px, h, w, table, out, y0, y1)
+        elif interpolate is not None:  # trilinear in C until the full table pays for itself
+            interpolate(out, y0, y1)
         elif table is not None:  # Pillow's lookup, where the C lanes are not built
             dst[..., :3] = apply_lut_uint8(np.ascontiguousarray(rgb[y0:y1]), table)
         elif words is not None:  # RGBX in: whole words

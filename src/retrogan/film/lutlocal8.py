@@ -37,7 +37,16 @@ def rows_writer(rgb: np.ndarray, table: np.ndarray, local: np.ndarray | None):
     if local is not None:
         local = np.ascontiguousarray(local, np.float32)
     g = 0 if local is None else local.shape[-1]
-    return lambda out, y0, y1: _lutpath.lut_local(src, px, h, w, table, n, local, g, out, y0, y1, 4)
+    pl = planes(table)
+    return lambda out, y0, y1: _lutpath.lut_local(src, px, h, w, table, n, local, g, out, y0, y1, 4, pl)
+
+
+def planes(table: np.ndarray) -> np.ndarray:
+    """(N, N, 256, 4) float32: a padded table interpolated along red at every 8-bit value (``_lutpath.lut_planes``)."""
+    n = table.shape[0]
+    out = np.empty((n, n, 256, 4), np.float32)
+    _lutpath.lut_planes(table, n, out)
+    return out
 
 
 def padded(table: np.ndarray) -> np.ndarray:
@@ -46,8 +55,3 @@ def padded(table: np.ndarray) -> np.ndarray:
     out[..., :3] = table
     return out
 
-
-def lut_rows(src: np.ndarray, px: int, h: int, w: int, table: np.ndarray, out: np.ndarray, y0: int, y1: int) -> None:
-    """Rows y0..y1 of ``out`` ((H, W, 4) RGBX) from ``src`` ((H, W, px), C-contiguous) through ``table`` alone."""
-    table = padded(table)
-    _lutpath.lut_local(src, px, h, w, table, table.shape[0], None, 0, out, y0, y1, 4)
