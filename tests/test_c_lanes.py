@@ -171,6 +171,22 @@ def test_the_light_maps_blur_in_c_is_numpys_bit_for_bit(monkeypatch, sigma):
     assert fast.shape == x.shape and fast.dtype == np.float32
 
 
+@pytest.mark.skipif(light._light is None, reason="the optional C extension is not built here")
+@pytest.mark.parametrize("h,w,mh,mw,y0,y1", [(181, 300, 12, 20, 0, 181), (600, 333, 40, 22, 290, 555),
+                                             (37, 53, 1, 1, 0, 37)])
+def test_the_light_maps_cell_index_in_c_is_numpys(monkeypatch, h, w, mh, mw, y0, y1):
+    """The jittered map cell each pixel reads, made in one C pass: the numpy index, rows past the jitter's
+    period included."""
+    from retrogan.film import fast8
+
+    monkeypatch.setattr(fast8, "USE_C", True)
+    fast = fast8.cell_index(y0, y1, h, w, mh, mw)
+    monkeypatch.setattr(fast8, "USE_C", False)
+    want = fast8.cell_index(y0, y1, h, w, mh, mw)
+    np.testing.assert_array_equal(fast, want)
+    assert fast.dtype == np.int32 and fast.shape == (y1 - y0, w) and len(np.unique(want)) > (mh * mw > 1)
+
+
 @needs_lens
 @pytest.mark.parametrize("sigma", [1.3, 3.9])  # the separable Gaussian and the wide (box-reduced) blur
 @pytest.mark.parametrize("rgbx", [False, True])

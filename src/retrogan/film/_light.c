@@ -8,7 +8,14 @@
  *   axis: 2 (along a row: out is (planes, rows, cols - taps + 1)) or 1 (down a column: out is
  *         (planes, rows - taps + 1, cols))
  *   out[.., j, ..] = ((0 + k[0] src[.., j, ..]) + k[1] src[.., j + 1, ..]) + ...
- * The GIL is released for the loop.
+ *
+ * cells(by, ty, bx, tx, jit, period, mw, y0, out)
+ *   by, ty: int32 / float32 (rows,): each row's map cell below and its jitter threshold (fast8._axis)
+ *   bx, tx: int32 / float32 (width,): the same across
+ *   jit:    float32 (2, period, width): the fixed jitter, periodic in rows (fast8._jitter)
+ *   out:    int32 (rows, width): (by + [jit0 >= ty]) * mw + bx + [jit1 >= tx], frame row y0 first
+ *   fast8.cell_index in one pass, without its int64 temporaries.
+ * The GIL is released for the loops.
  */
 #include "_buffers.h"
 #include <stdint.h>
@@ -53,8 +60,49 @@ done:
     return result;
 }
 
+static PyObject *cells(PyObject *self, PyObject *args) {
+    PyObject *by_o, *ty_o, *bx_o, *tx_o, *jit_o, *out_o;
+    Py_ssize_t period, mw, y0;
+    if (!PyArg_ParseTuple(args, "OOOOOnnnO", &by_o, &ty_o, &bx_o, &tx_o, &jit_o, &period, &mw, &y0, &out_o))
+        return NULL;
+    Buf by = {0}, ty = {0}, bx = {0}, tx = {0}, jit = {0}, out = {0};
+    PyObject *result = NULL;
+    if (take(by_o, &by, 0, 4, "by") || take(ty_o, &ty, 0, by.view.len, "ty") || take(bx_o, &bx, 0, 4, "bx") ||
+        take(tx_o, &tx, 0, bx.view.len, "tx"))
+        goto done;
+    {
+        const Py_ssize_t rows = by.view.len / 4, width = bx.view.len / 4;
+        if (period <= 0 || mw <= 0 || y0 < 0) {
+            PyErr_SetString(PyExc_ValueError, "period and mw must be positive, y0 >= 0");
+            goto done;
+        }
+        if (take(jit_o, &jit, 0, 2 * period * width * 4, "jit") || take(out_o, &out, 1, rows * width * 4, "out"))
+            goto done;
+        const int32_t *byp = (const int32_t *)by.view.buf, *bxp = (const int32_t *)bx.view.buf;
+        const float *typ = (const float *)ty.view.buf, *txp = (const float *)tx.view.buf;
+        const float *j0 = (const float *)jit.view.buf, *j1 = j0 + period * width;
+        int32_t *o = (int32_t *)out.view.buf;
+        const int32_t m = (int32_t)mw;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < rows; i++) {
+            const Py_ssize_t jr = ((y0 + i) % period) * width;
+            const float t = typ[i];
+            const int32_t base = byp[i] * m;
+            int32_t *row = o + i * width;
+            for (Py_ssize_t x = 0; x < width; x++)
+                row[x] = base + (j0[jr + x] >= t ? m : 0) + bxp[x] + (j1[jr + x] >= txp[x] ? 1 : 0);
+        }
+        Py_END_ALLOW_THREADS
+        result = none_unless_failed(0);
+    }
+done:
+    drop(&by); drop(&ty); drop(&bx); drop(&tx); drop(&jit); drop(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"correlate", correlate, METH_VARARGS, "A float32 correlation along one axis (see the module source)."},
+    {"cells", cells, METH_VARARGS, "The light maps' jittered cell index of frame rows (see the module source)."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_light", "The light maps' blur in C.", -1, methods};

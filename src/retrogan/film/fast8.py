@@ -52,6 +52,10 @@ try:
     from . import _marks
 except ImportError:  # pragma: no cover - depends on the installation
     _marks = None
+try:
+    from . import _light
+except ImportError:  # pragma: no cover - depends on the installation
+    _light = None
 USE_C = _fastpath is not None and not os.environ.get("RETROGAN_NO_C")
 STRIP_ROWS_PIXELS = 1 << 19
 G_LEVELS, A_LEVELS, GRAIN_LEVELS, GRAIN_RANGE = 32, 48, 64, 4.5
@@ -347,6 +351,8 @@ def _axis(n: int, cells: int, start: int = 0, stop: int | None = None) -> tuple[
 
 @lru_cache(maxsize=1)
 def _frame_cells(height: int, width: int, mh: int, mw: int) -> np.ndarray:
+    if _light is not None and USE_C:
+        return cell_index(0, height, height, width, mh, mw)
     return np.concatenate([cell_index(y, min(height, y + 512), height, width, mh, mw).astype(np.int32)
                            for y in range(0, height, 512)])
 
@@ -365,6 +371,10 @@ def cell_index(y0: int, y1: int, height: int, width: int, mh: int, mw: int) -> n
     jit = _jitter(width)
     by, ty = _axis(height, mh, y0, y1)
     bx, tx = _axis(width, mw)
+    if _light is not None and USE_C:  # the same sums in one pass
+        out = np.empty((y1 - y0, width), np.int32)
+        _light.cells(by, ty, bx, tx, jit, JITTER_PERIOD, mw, y0, out)
+        return out
     rows = np.arange(y0, y1) % JITTER_PERIOD
     cell = np.add.outer((by * mw).astype(np.intp), bx)
     cell += np.greater_equal(jit[0][rows], ty[:, None]).view(np.int8) * np.int32(mw)
