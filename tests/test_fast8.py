@@ -246,3 +246,17 @@ def test_a_glow_thumbnails_linear_light_by_table_is_the_power_functions():
     p = PRESETS["super8-1970s"].params  # halation and bloom
     for got, want in zip(light.light_maps(thumb, p, 2, lin), light.light_maps(thumb, p, 2)):
         assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("stage", ["grain", "paper"])
+def test_noise_that_rounds_away_is_no_stage_and_changes_no_pixel(cat, stage):
+    """Grain (or paper texture) far under a code value (a learned look's 7e-5) gives every value back at every
+    level: it is dropped without changing a pixel; a visible amount keeps its stage."""
+    tiny, visible = (FilmParams(**{stage: a}) for a in (7e-5, 0.05))
+    assert fast8.noise_stages(tiny, 64, 96, 0, 0) == []
+    assert len(fast8.noise_stages(visible, 64, 96, 0, 0)) == 1
+    table = fast8.grain_table(7e-5) if stage == "grain" else fast8.paper_table(7e-5)
+    assert np.array_equal(table.reshape(-1, 256), np.tile(np.arange(256, dtype=np.uint8), (table.size // 256, 1)))
+    base = FilmParams(vignette=0.2)
+    assert np.array_equal(fast8.render_uint8(cat, replace(base, **{stage: 7e-5})), fast8.render_uint8(cat, base))
+    assert not np.array_equal(fast8.render_uint8(cat, replace(base, **{stage: 0.05})), fast8.render_uint8(cat, base))

@@ -609,17 +609,24 @@ def noise_stages(p: FilmParams, h: int, w: int, seed: int, frame_index: int) -> 
     """(levels, table, offsets, period) for grain then paper, in the reference renderer's order."""
     period = texture_period(Frame(h, w))
     stages = []
-    if p.grain:
+    table = grain_table(float(p.grain)) if p.grain else None
+    if table is not None and not _is_identity(table):  # grain far under a code value rounds away: no stage
         colour = tuple(float(v) for v in np.broadcast_to(np.asarray(p.grain_colour, np.float64), (3,)))
         levels = grain_levels(int(seed), int(frame_index) % TEXTURE_POOL, h, w, float(p.grain_size), colour,
                               float(p.grain_roughness))
-        stages.append((levels, grain_table(float(p.grain)), grain_offsets(int(seed), int(frame_index), period),
-                       period))
-    if p.paper:
+        stages.append((levels, table, grain_offsets(int(seed), int(frame_index), period), period))
+    table = paper_table(float(p.paper)) if p.paper else None
+    if table is not None and not _is_identity(table):
         paper_seed = _hash("paper", seed) % (2 ** 31)
         levels = grain_levels(paper_seed, 0, h, w, 0.004, (0.0, 0.0, 0.0))
-        stages.append((levels, paper_table(float(p.paper)), grain_offsets(paper_seed, 0, period), period))
+        stages.append((levels, table, grain_offsets(paper_seed, 0, period), period))
     return stages
+
+
+def _is_identity(table: np.ndarray) -> bool:
+    """Whether a [level, value] table gives every value back at every level (the stage would change no pixel)."""
+    return bool(np.array_equal(table.reshape(-1, 256), np.broadcast_to(np.arange(256, dtype=table.dtype),
+                                                                        (table.size // 256, 256))))
 
 
 def draw_marks(a: np.ndarray, marks: list, pool: ThreadPoolExecutor | None = None) -> None:
