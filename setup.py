@@ -6,5 +6,5 @@ from setuptools import Extension, setup
 
 FLAGS = [] if sys.platform == "win32" else ["-O3", "-ffp-contract=off"]  # no fused multiply-adds: numpy's rounding
 setup(ext_modules=[Extension(f"retrogan.film.{name}", [f"src/retrogan/film/{name}.c"], extra_compile_args=FLAGS,
-                             depends=["src/retrogan/film/_buffers.h"], optional=True)
+                             depends=["src/retrogan/film/_buffers.h", "src/retrogan/film/_prefetch.h"], optional=True)
                    for name in ("_fastpath", "_lens", "_lutpath", "_marks", "_light")])

@@ -16,6 +16,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include "_prefetch.h"
 
 #define MAX_NOISE 4
 
@@ -120,6 +121,14 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
                 col[i] = noise[i].ox % noise[i].period;
             }
             for (Py_ssize_t x = 0; x < w; x++, ip += src_px, op += 4) {
+                if (ctab && x + PREFETCH < w) {  /* the colour table is 64 MB: ask for a later pixel's entry now */
+                    const uint8_t *q = ip + PREFETCH * src_px;
+                    uint32_t pr = q[0], pg = q[1], pb = q[2];
+                    if (ptab) {
+                        pr = ptab[pr]; pg = ptab[256 + pg]; pb = ptab[512 + pb];
+                    }
+                    PREFETCH_READ(ctab + (pr | (pg << 8) | (pb << 16)));
+                }
                 uint32_t r = ip[0], g = ip[1], b = ip[2];
                 if (ptab) {
                     r = ptab[r]; g = ptab[256 + g]; b = ptab[512 + b];

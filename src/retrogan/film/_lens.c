@@ -24,6 +24,7 @@
  * where a channel at scale s reads its light from p - (p - centre) * s (optics.chromatic_aberration).
  */
 #include "_buffers.h"
+#include "_prefetch.h"
 #include <stdint.h>
 #include <string.h>
 
@@ -95,6 +96,16 @@ static inline void fetch(const uint8_t *p, const Tables *t, uint32_t *r, uint32_
     *r = pr; *g = pg; *b = pb;
 }
 
+/* fetch's colour table entry for the pixel at p, asked for ahead of its use (p before end: the row's end) */
+static inline void ahead(const uint8_t *p, const uint8_t *end, const Tables *t) {
+    if (!t->colour || p >= end) return;
+    uint32_t pr = p[0], pg = p[1], pb = p[2];
+    if (t->pre) {
+        pr = t->pre[pr]; pg = t->pre[256 + pg]; pb = t->pre[512 + pb];
+    }
+    PREFETCH_READ(t->colour + (pr | (pg << 8) | (pb << 16)));
+}
+
 static PyObject *reduce(PyObject *self, PyObject *args) {
     PyObject *src_o, *lin_o, *small_o, *pre_o = Py_None, *colour_o = Py_None;
     Py_ssize_t px, h, w, k, y0, y1;
@@ -136,6 +147,7 @@ static PyObject *reduce(PyObject *self, PyObject *args) {
                         if (px && (tabs.pre || tabs.colour)) {
                             for (const uint8_t *p = row + xa * px; p < row + xb * px; p += px) {
                                 uint32_t cr, cg, cb;
+                                ahead(p + PREFETCH * px, row + w * px, &tabs);
                                 fetch(p, &tabs, &cr, &cg, &cb);
                                 r += dec[cr];
                                 g += dec[cg];
@@ -350,6 +362,7 @@ static PyObject *hblur(PyObject *self, PyObject *args) {
                     const uint8_t *p = in + y * w * px;
                     for (Py_ssize_t x = 0; x < w; x++, p += px) {
                         uint32_t cr, cg, cb;
+                        ahead(p + PREFETCH * px, in + (y + 1) * w * px, &tabs);
                         fetch(p, &tabs, &cr, &cg, &cb);
                         mid[x * 3] = dec[cr];
                         mid[x * 3 + 1] = dec[cg];
