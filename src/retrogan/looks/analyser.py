@@ -39,21 +39,30 @@ class Theta:
     grain_size: float
 
 
-def area_matrix(n: int, size: int) -> np.ndarray:
-    """(n, size) weights of adaptive average pooling (torch's area resize): bin i is [floor(i size / n),
-    ceil((i + 1) size / n))."""
-    out = np.zeros((n, size), np.float64)
-    for i in range(n):
-        out[i, (i * size) // n: -((-(i + 1) * size) // n)] = 1
-    return out / out.sum(1, keepdims=True)
+def area_bins(n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The n bins of adaptive average pooling (torch's area resize) over ``size`` pixels: bin i is
+    [floor(i size / n), ceil((i + 1) size / n)). -> (starts, ends)."""
+    i = np.arange(n)
+    return (i * size) // n, -((-(i + 1) * size) // n)
+
+
+def area_mean(x: np.ndarray, n: int, axis: int) -> np.ndarray:
+    """x averaged over ``area_bins`` along ``axis`` (float64 running sums: no BLAS call, whose idle threads would
+    spin on the other core while a batch renders there)."""
+    starts, ends = area_bins(n, x.shape[axis])
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (1, 0)
+    total = np.pad(np.cumsum(x, axis=axis, dtype=np.float64), pad)
+    shape = [1] * x.ndim
+    shape[axis] = n
+    return (total.take(ends, axis) - total.take(starts, axis)) / (ends - starts).reshape(shape)
 
 
 def analyser_thumbnail(rgb: np.ndarray, side: int) -> np.ndarray:
     """(1, 3, side, side) float32: ``looks.gan.thumbnail`` in numpy (box-reduced, then an area resize)."""
-    small = thumbnail(rgb, THUMB_SHORT_SIDE).astype(np.float64)
-    h, w = small.shape[:2]
-    t = np.einsum("ih,hwc,jw->cij", area_matrix(side, h), small, area_matrix(side, w), optimize=True)
-    return np.ascontiguousarray(t[None], np.float32)
+    small = thumbnail(rgb, THUMB_SHORT_SIDE)
+    t = area_mean(area_mean(small, side, 0), side, 1)  # (side, side, 3)
+    return np.ascontiguousarray(t.transpose(2, 0, 1)[None], np.float32)
 
 
 class Analyser:
