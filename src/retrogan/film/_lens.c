@@ -448,6 +448,12 @@ static void ca_index(Py_ssize_t i, Py_ssize_t n, double s, Py_ssize_t *i0, Py_ss
     *t = (float)(p - (double)a);
 }
 
+/* channel c of a source row resampled across: a[x0] + tx (a[x1] - a[x0]), as aberrate's bilinear sample does it */
+static void across8(const uint8_t *a, Py_ssize_t px, int c, const Py_ssize_t *x0, const Py_ssize_t *x1, const float *tx,
+                    Py_ssize_t w, float *o) {
+    for (Py_ssize_t x = 0; x < w; x++) o[x] = a[x0[x] * px + c] + tx[x] * (float)(a[x1[x] * px + c] - a[x0[x] * px + c]);
+}
+
 static PyObject *aberrate(PyObject *self, PyObject *args) {
     PyObject *src_o, *out_o;
     Py_ssize_t px, h, w, opx, y0, y1;
@@ -469,13 +475,15 @@ static PyObject *aberrate(PyObject *self, PyObject *args) {
         const uint8_t *in = (const uint8_t *)src.view.buf;
         uint8_t *dst = (uint8_t *)out.view.buf;
         Py_ssize_t *xi;
-        float *xt;
+        float *xt, *rows;
         int failed;
         Py_BEGIN_ALLOW_THREADS
         xi = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 4 * (size_t)w);
         xt = (float *)malloc(sizeof(float) * 2 * (size_t)w);
-        failed = xi == NULL || xt == NULL;
+        rows = (float *)malloc(sizeof(float) * 4 * (size_t)w);  /* per channel two source rows, resampled across */
+        failed = xi == NULL || xt == NULL || rows == NULL;
         if (!failed) {
+            Py_ssize_t held[4] = {-1, -1, -1, -1};  /* the source row in each of rows' four slots */
             for (Py_ssize_t x = 0; x < w; x++) {
                 ca_index(x, w, sr, &xi[x], &xi[w + x], &xt[x]);
                 ca_index(x, w, sb, &xi[2 * w + x], &xi[3 * w + x], &xt[w + x]);
@@ -483,28 +491,36 @@ static PyObject *aberrate(PyObject *self, PyObject *args) {
             for (Py_ssize_t y = y0; y < y1; y++) {
                 Py_ssize_t r0[2], r1[2];
                 float ty[2];
+                const float *top[2], *bot[2];
                 ca_index(y, h, sr, &r0[0], &r1[0], &ty[0]);
                 ca_index(y, h, sb, &r0[1], &r1[1], &ty[1]);
+                for (int k = 0; k < 2; k++) /* k 0: red (channel 0), k 1: blue (channel 2) */
+                    for (int e = 0; e < 2; e++) {
+                        Py_ssize_t want = e ? r1[k] : r0[k];
+                        int slot = held[2 * k] == want ? 0 : held[2 * k + 1] == want ? 1 : -1;
+                        if (slot < 0) { /* resample the row across once: rows after it read it again */
+                            slot = held[2 * k] == (e ? r0[k] : r1[k]) ? 1 : 0;  /* keep the row's other one */
+                            across8(in + want * w * px, px, 2 * k, xi + 2 * k * w, xi + (2 * k + 1) * w, xt + k * w,
+                                    w, rows + (2 * k + slot) * w);
+                            held[2 * k + slot] = want;
+                        }
+                        (e ? bot : top)[k] = rows + (2 * k + slot) * w;
+                    }
                 const uint8_t *g_row = in + y * w * px;
                 uint8_t *o = dst + y * w * opx;
                 for (Py_ssize_t x = 0; x < w; x++, o += opx) {
-                    for (int k = 0; k < 2; k++) { /* k 0: red (channel 0), k 1: blue (channel 2) */
-                        int c = 2 * k;
-                        const uint8_t *a = in + r0[k] * w * px, *b = in + r1[k] * w * px;
-                        Py_ssize_t x0 = xi[2 * k * w + x], x1 = xi[(2 * k + 1) * w + x];
-                        float tx = xt[k * w + x];
-                        float top = a[x0 * px + c] + tx * (float)(a[x1 * px + c] - a[x0 * px + c]);
-                        float bot = b[x0 * px + c] + tx * (float)(b[x1 * px + c] - b[x0 * px + c]);
-                        float v = top + ty[k] * (bot - top);
-                        o[c] = (uint8_t)(v + 0.5f);
-                    }
+                    float vr = top[0][x] + ty[0] * (bot[0][x] - top[0][x]);
+                    float vb = top[1][x] + ty[1] * (bot[1][x] - top[1][x]);
+                    o[0] = (uint8_t)(vr + 0.5f);
                     o[1] = g_row[x * px + 1];
+                    o[2] = (uint8_t)(vb + 0.5f);
                     if (opx == 4) o[3] = 255;
                 }
             }
         }
         free(xi);
         free(xt);
+        free(rows);
         Py_END_ALLOW_THREADS
         result = none_unless_failed(failed);
     }
