@@ -47,15 +47,15 @@ def area_bins(n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def area_mean(x: np.ndarray, n: int, axis: int) -> np.ndarray:
-    """x averaged over ``area_bins`` along ``axis`` (float64 running sums: no BLAS call, whose idle threads would
-    spin on the other core while a batch renders there)."""
+    """x averaged over ``area_bins`` along ``axis``, in float64 (bin by bin: no BLAS product, whose idle thread
+    would spin on the other core while a batch renders there)."""
     starts, ends = area_bins(n, x.shape[axis])
-    pad = [(0, 0)] * x.ndim
-    pad[axis] = (1, 0)
-    total = np.pad(np.cumsum(x, axis=axis, dtype=np.float64), pad)
-    shape = [1] * x.ndim
-    shape[axis] = n
-    return (total.take(ends, axis) - total.take(starts, axis)) / (ends - starts).reshape(shape)
+    index = [slice(None)] * x.ndim
+    out = []
+    for a, b in zip(starts, ends):
+        index[axis] = slice(a, b)
+        out.append(x[tuple(index)].sum(axis, dtype=np.float64) / (b - a))
+    return np.stack(out, axis)
 
 
 def analyser_thumbnail(rgb: np.ndarray, side: int) -> np.ndarray:
