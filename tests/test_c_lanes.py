@@ -210,3 +210,29 @@ def test_softness_reading_through_the_colour_tables_is_colour_then_softness(sigm
     assert np.array_equal(fused, apart)
     assert np.array_equal(lens8.soften(rgb, sigma, colour=packed), lens8.soften(fast8.lookup_packed(rgb, packed),
                                                                                   sigma))
+
+
+@needs_lens
+@pytest.mark.parametrize("w", [1, 64, 67])  # chunks of 64 pixels, and what is left over
+def test_the_c_srgb_encode_is_the_scalar_rule_on_every_kind_of_value(w):
+    """The blur's sRGB encode (clamped four values at a time, then the table) gives what the scalar rule gives:
+    0 at or below 0 and for NaN, 255 at or above 1, else the table at round(v * 65535)."""
+    from retrogan.film.fast8 import _srgb8_table
+
+    rng = np.random.default_rng(w)
+    special = np.array([np.nan, -np.inf, np.inf, -1.0, -0.0, 0.0, 1e-9, 0.5 / 65535, 1.0, 1.0 + 1e-7, 7.0,
+                        np.nextafter(np.float32(1), np.float32(0))], np.float32)
+    h = 9
+    values = np.concatenate([special, rng.random(h * w * 3 - special.size if h * w * 3 > special.size else 0,
+                                                 dtype=np.float32)])[:h * w * 3].reshape(h, w, 3)
+    enc = _srgb8_table()
+    want = np.zeros((h, w, 3), np.uint8)
+    ok = values > 0
+    idx = (np.minimum(values, 1)[ok] * np.float32(65535) + np.float32(0.5)).astype(np.int64)
+    want[ok] = enc[idx]
+    for px in (3, 4):
+        out = np.zeros((h, w, px), np.uint8)
+        lens8._lens.vblur(np.ascontiguousarray(values), h, w, np.ones(1, np.float32), out, px, enc, 0, h)
+        np.testing.assert_array_equal(out[..., :3], want)
+        if px == 4:
+            assert (out[..., 3] == 255).all()

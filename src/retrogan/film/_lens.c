@@ -50,13 +50,44 @@ static inline uint8_t encode(const uint8_t *enc, float v) {
     return enc[(int)(v * 65535.0f + 0.5f)];
 }
 
-/* a row of w linear-light pixels (3 floats each) encoded to 8-bit sRGB, px 3 or 4 bytes a pixel out */
+/* a row of w linear-light pixels (3 floats each) encoded to 8-bit sRGB, px 3 or 4 bytes a pixel out: encode's
+ * table index for a chunk of values at a time (clamped without branches: v > 0 fails for NaN, as in encode; the
+ * compiler vectorises it), then the lookups */
+#define ENCODE_CHUNK 192
 static void encode_row(const uint8_t *e, const float *v, Py_ssize_t w, uint8_t *o, Py_ssize_t px) {
-    for (Py_ssize_t x = 0; x < w; x++, o += px) {
-        o[0] = encode(e, v[x * 3]);
-        o[1] = encode(e, v[x * 3 + 1]);
-        o[2] = encode(e, v[x * 3 + 2]);
-        if (px == 4) o[3] = 255;
+    int32_t idx[ENCODE_CHUNK];
+    for (Py_ssize_t x0 = 0; x0 < w; x0 += ENCODE_CHUNK / 3) {
+        Py_ssize_t n = w - x0 < ENCODE_CHUNK / 3 ? w - x0 : ENCODE_CHUNK / 3;
+        const float *c = v + x0 * 3;
+        Py_ssize_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+        typedef float f4 __attribute__((vector_size(16)));
+        typedef int32_t i4 __attribute__((vector_size(16)));
+        const f4 zero = {0.0f, 0.0f, 0.0f, 0.0f}, one = {1.0f, 1.0f, 1.0f, 1.0f};
+        const f4 scale = {65535.0f, 65535.0f, 65535.0f, 65535.0f}, half = {0.5f, 0.5f, 0.5f, 0.5f};
+        for (; i + 4 <= n * 3; i += 4) {
+            f4 f;
+            memcpy(&f, c + i, sizeof f);
+            i4 m = f > zero;
+            f = (f4)((i4)f & m);
+            m = f < one;
+            f = (f4)(((i4)f & m) | ((i4)one & ~m));
+            i4 q = __builtin_convertvector(f * scale + half, i4);
+            memcpy(idx + i, &q, sizeof q);
+        }
+#endif
+        for (; i < n * 3; i++) {
+            float f = c[i] > 0.0f ? c[i] : 0.0f;
+            f = f < 1.0f ? f : 1.0f;
+            idx[i] = (int32_t)(f * 65535.0f + 0.5f);
+        }
+        uint8_t *q = o + x0 * px;
+        for (Py_ssize_t x = 0; x < n; x++, q += px) {
+            q[0] = e[idx[x * 3]];
+            q[1] = e[idx[x * 3 + 1]];
+            q[2] = e[idx[x * 3 + 2]];
+            if (px == 4) q[3] = 255;
+        }
     }
 }
 

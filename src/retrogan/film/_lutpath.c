@@ -81,8 +81,10 @@ static void row_v4(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *
         m = v < one;
         v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
         vi4 q = __builtin_convertvector(v * s255 + half, vi4);
-        uint32_t word = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | 0xFF000000u;
-        memcpy(op, &word, 4);
+        op[0] = (uint8_t)q[0];
+        op[1] = (uint8_t)q[1];
+        op[2] = (uint8_t)q[2];
+        op[3] = 255;
     }
 }
 /* The same row through the table's r-interpolated planes: planes[b][g][v] = the first lerp of the trilinear
@@ -112,8 +114,10 @@ static void row_planes(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const flo
         m = v < one;
         v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
         vi4 q = __builtin_convertvector(v * s255 + half, vi4);
-        uint32_t word = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | 0xFF000000u;
-        memcpy(op, &word, 4);
+        op[0] = (uint8_t)q[0];
+        op[1] = (uint8_t)q[1];
+        op[2] = (uint8_t)q[2];
+        op[3] = 255;
     }
 }
 #endif
