@@ -151,7 +151,9 @@ def pad_border(a: np.ndarray, kind: str, fill) -> np.ndarray:
     if a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] == 3:
         framed = np.empty((h + pt + pb, w + pl + pr, 4), np.uint8)
         words = framed.view(np.uint32)[..., 0]
-        words[:] = np.array([*np.asarray(fill, np.uint8)[:3], 255], np.uint8).view(np.uint32)[0]
+        word = np.array([*np.asarray(fill, np.uint8)[:3], 255], np.uint8).view(np.uint32)[0]
+        for band in (words[:pt], words[pt + h:], words[pt:pt + h, :pl], words[pt:pt + h, pl + w:]):
+            band[...] = word  # the frame only: the picture is written over the rest next
         base = rgbx_base(a)
         if base is not None:
             words[pt:pt + h, pl:pl + w] = base.view(np.uint32)[..., 0]
