@@ -54,12 +54,33 @@ static inline uint8_t to8(float v) {
 
 #if HAVE_V4
 typedef int32_t vi4 __attribute__((vector_size(16)));
+/* A pixel's interpolated colour v through the local grid (il: this row's grid, interleaved; NULL: none) and to8
+ * on all three lanes (a clamp to [0, 1], then the same truncation of v * 255 + 0.5), stored as RGBX. */
+static inline void store(v4 v, const float *il, const Py_ssize_t *xc, const float *xt, Py_ssize_t x, Py_ssize_t w,
+                         uint8_t *op) {
+    const v4 one = splat(1.0f), zero = splat(0.0f), s255 = splat(255.0f), half = splat(0.5f);
+    if (il) {
+        const float *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
+        v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
+        v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
+        v = v * (one + gv) + ov;
+    }
+    vi4 m = v > zero;  /* NaN -> 0, as to8 */
+    v = (v4)((vi4)v & m);
+    m = v < one;
+    v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
+    vi4 q = __builtin_convertvector(v * s255 + half, vi4);
+    op[0] = (uint8_t)q[0];
+    op[1] = (uint8_t)q[1];
+    op[2] = (uint8_t)q[2];
+    op[3] = 255;
+}
+
 /* One row through a padded table (table_px 4), every step on all three channels at once: the scalar loop's
  * arithmetic lane by lane, and to8 as a clamp to [0, 1] then the same truncation of v * 255 + 0.5. */
 static void row_v4(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *tab, Py_ssize_t sg, Py_ssize_t sb,
                    const int *idx, const float *frac, const float *il, const Py_ssize_t *xc, const float *xt,
                    uint8_t *op) {
-    const v4 one = splat(1.0f), zero = splat(0.0f), s255 = splat(255.0f), half = splat(0.5f);
     for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
         int r = ip[0], gg = ip[1], b = ip[2];
         v4 vr = splat(frac[r]), vg = splat(frac[gg]), vb = splat(frac[b]);
@@ -70,21 +91,7 @@ static void row_v4(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *
         v4 c10 = p0 + vr * (p1 - p0), c11 = q0 + vr * (q1 - q0);
         v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
         v4 v = c0 + vb * (c1 - c0);
-        if (il) {
-            const float *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
-            v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
-            v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
-            v = v * (one + gv) + ov;
-        }
-        vi4 m = v > zero;  /* NaN -> 0, as to8 */
-        v = (v4)((vi4)v & m);
-        m = v < one;
-        v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
-        vi4 q = __builtin_convertvector(v * s255 + half, vi4);
-        op[0] = (uint8_t)q[0];
-        op[1] = (uint8_t)q[1];
-        op[2] = (uint8_t)q[2];
-        op[3] = 255;
+        store(v, il, xc, xt, x, w, op);
     }
 }
 /* The same row through the table's r-interpolated planes: planes[b][g][v] = the first lerp of the trilinear
@@ -94,7 +101,6 @@ static void row_v4(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *
 static void row_planes(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *pl, Py_ssize_t n,
                        const int *idx, const float *frac, const float *il, const Py_ssize_t *xc, const float *xt,
                        uint8_t *op) {
-    const v4 one = splat(1.0f), zero = splat(0.0f), s255 = splat(255.0f), half = splat(0.5f);
     const Py_ssize_t sg = 256 * 4, sb = n * 256 * 4;
     for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
         int r = ip[0], gg = ip[1], b = ip[2];
@@ -103,21 +109,7 @@ static void row_planes(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const flo
         v4 c00 = load4(p), c01 = load4(p + sg), c10 = load4(p + sb), c11 = load4(p + sb + sg);
         v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
         v4 v = c0 + vb * (c1 - c0);
-        if (il) {
-            const float *ea = il + xc[x] * 8, *eb = il + xc[w + x] * 8;
-            v4 t = splat(xt[x]), ga = load4(ea), gb = load4(eb), oa = load4(ea + 4), ob = load4(eb + 4);
-            v4 gv = ga + t * (gb - ga), ov = oa + t * (ob - oa);
-            v = v * (one + gv) + ov;
-        }
-        vi4 m = v > zero;  /* NaN -> 0, as to8 */
-        v = (v4)((vi4)v & m);
-        m = v < one;
-        v = (v4)(((vi4)v & m) | ((vi4)one & ~m));
-        vi4 q = __builtin_convertvector(v * s255 + half, vi4);
-        op[0] = (uint8_t)q[0];
-        op[1] = (uint8_t)q[1];
-        op[2] = (uint8_t)q[2];
-        op[3] = 255;
+        store(v, il, xc, xt, x, w, op);
     }
 }
 #endif
