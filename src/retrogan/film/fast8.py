@@ -35,7 +35,7 @@ import numpy as np
 from ..imaging.pixels import rgbx_base
 from ..luts.apply import apply_lut_uint8
 from . import lutlocal8
-from .cstrips import c_source
+from .cstrips import c_source, strip_pool
 from .frame import Frame
 from .light import LEAK_COLOUR, HALATION_COLOUR, light_maps, linear_to_srgb, srgb_to_linear, thumbnail8
 from .marks import Mark, make_marks
@@ -227,9 +227,9 @@ def lookup_packed(rgb: np.ndarray, packed: np.ndarray, workers: int = 2,
         src, src_px = c_source(rgb)
         pre = None if exposure is None else np.ascontiguousarray(exposure, np.uint8)
         out4 = np.empty((h, w, 4), np.uint8)
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(lambda y0: _fastpath.render_strip(src, src_px, y0, min(h, y0 + rows), w, out4, packed,
-                                                            None, None, None, [], pre), range(0, h, rows)))
+        list(strip_pool(max(1, workers)).map(
+            lambda y0: _fastpath.render_strip(src, src_px, y0, min(h, y0 + rows), w, out4, packed, None, None, None,
+                                              [], pre), range(0, h, rows)))
         return out4[..., :3]
     if exposure is not None:
         rgb = through_tables(rgb, exposure)
@@ -577,31 +577,31 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
             idx |= dst[..., :3]
             noise_table.take(idx, out=dst[..., :3], mode="clip")
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        # the grain textures (a first image's FFTs), the light maps and the marks are made while the colour strips run
-        noise_pending = pool.submit(noise_stages, p, h, w, seed, frame_index)
-        pending = pool.submit(prepare_light) if light_wanted else None
-        marks = pool.submit(make_marks, Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks,
-                            p.creases, p.light_dust)
-        if colour_rows is not None:  # colour, light and grain strip by strip
-            noise = noise_pending.result()
-            light = pending.result() if pending is not None else None
+    pool = strip_pool(max(1, workers))  # the tasks below wait on nothing they put on it
+    # the grain textures (a first image's FFTs), the light maps and the marks are made while the colour strips run
+    noise_pending = pool.submit(noise_stages, p, h, w, seed, frame_index)
+    pending = pool.submit(prepare_light) if light_wanted else None
+    marks = pool.submit(make_marks, Frame(h, w), seed, frame_index, p.dust, p.hairs, p.scratches, p.cracks,
+                        p.creases, p.light_dust)
+    if colour_rows is not None:  # colour, light and grain strip by strip
+        noise = noise_pending.result()
+        light = pending.result() if pending is not None else None
 
-            def strip(y0: int) -> None:
-                colour_strip(y0)
-                if light is not None or noise:
-                    finish_strip(y0, light)
-
-            list(pool.map(strip, starts))
-        else:
-            list(pool.map(colour_strip, starts))
-            noise = noise_pending.result()
-            light = pending.result() if pending is not None else None
+        def strip(y0: int) -> None:
+            colour_strip(y0)
             if light is not None or noise:
-                list(pool.map(lambda y0: finish_strip(y0, light), starts))
-        result = out[..., :3]
-        if marks.result():
-            draw_marks(result, marks.result(), pool)
+                finish_strip(y0, light)
+
+        list(pool.map(strip, starts))
+    else:
+        list(pool.map(colour_strip, starts))
+        noise = noise_pending.result()
+        light = pending.result() if pending is not None else None
+        if light is not None or noise:
+            list(pool.map(lambda y0: finish_strip(y0, light), starts))
+    result = out[..., :3]
+    if marks.result():
+        draw_marks(result, marks.result(), pool)
     return result
 
 
