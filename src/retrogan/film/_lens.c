@@ -44,15 +44,9 @@ static int check_rows(Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t n) {
     return 0;
 }
 
-static inline uint8_t encode(const uint8_t *enc, float v) {
-    if (!(v > 0.0f)) return enc[0]; /* also NaN */
-    if (v >= 1.0f) return enc[65535];
-    return enc[(int)(v * 65535.0f + 0.5f)];
-}
-
-/* a row of w linear-light pixels (3 floats each) encoded to 8-bit sRGB, px 3 or 4 bytes a pixel out: encode's
- * table index for a chunk of values at a time (clamped without branches: v > 0 fails for NaN, as in encode; the
- * compiler vectorises it), then the lookups */
+/* a row of w linear-light pixels (3 floats each) encoded to 8-bit sRGB, px 3 or 4 bytes a pixel out: enc at
+ * round(v * 65535), 0 at or below 0 and for NaN, 65535 at or above 1; the index for a chunk of values at a time
+ * (clamped without branches, four lanes at once), then the lookups */
 #define ENCODE_CHUNK 192
 static void encode_row(const uint8_t *e, const float *v, Py_ssize_t w, uint8_t *o, Py_ssize_t px) {
     int32_t idx[ENCODE_CHUNK];

@@ -3,11 +3,12 @@
  * a C compiler is present at install time; looks/gan.py falls back to Pillow's LUT and numpy otherwise, and the
  * tests compare the two.
  *
- * lut_local(src, src_px, h, w, table, n, local, g, out, y0, y1[, table_px])
+ * lut_local(src, src_px, h, w, table, n, local, g, out, y0, y1[, table_px[, planes]])
  *   src:   uint8 (h, w, src_px), src_px 3 (RGB) or 4 (RGBX), C-contiguous
- *   table: float32 (n, n, n, table_px) indexed [b][g][r] (luts/apply.py's convention); table_px 3, or 4 (a padded
- *          table: each corner's colour is one 16-byte load and the interpolation runs on all three channels at once,
- *          with each channel's arithmetic the same, so the same result)
+ *   table: float32 (n, n, n, table_px) indexed [b][g][r] (luts/apply.py's convention); table_px 3, or 4 (padded)
+ *   planes: float32 (n, n, 256, 4) from lut_planes of the padded table, or None: each pixel then reads 4 plane
+ *          values and interpolates all three channels at once (row_planes), with each channel's arithmetic the
+ *          corner loop's, so the same result
  *   local: float32 (6, g, g): per channel gain then per channel offset, bilinear over the frame as torch's
  *          grid_sample (align_corners=False, border), or None
  *   out:   uint8 (h, w, 4) RGBX; rows y0..y1 are written: clip(lut(x) * (1 + gain) + offset) * 255, rounded
@@ -76,28 +77,10 @@ static inline void store(v4 v, const float *il, const Py_ssize_t *xc, const floa
     op[3] = 255;
 }
 
-/* One row through a padded table (table_px 4), every step on all three channels at once: the scalar loop's
- * arithmetic lane by lane, and to8 as a clamp to [0, 1] then the same truncation of v * 255 + 0.5. */
-static void row_v4(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *tab, Py_ssize_t sg, Py_ssize_t sb,
-                   const int *idx, const float *frac, const float *il, const Py_ssize_t *xc, const float *xt,
-                   uint8_t *op) {
-    for (Py_ssize_t x = 0; x < w; x++, ip += px, op += 4) {
-        int r = ip[0], gg = ip[1], b = ip[2];
-        v4 vr = splat(frac[r]), vg = splat(frac[gg]), vb = splat(frac[b]);
-        const float *p = tab + idx[b] * sb + idx[gg] * sg + idx[r] * 4;
-        v4 p0 = load4(p), p1 = load4(p + 4), q0 = load4(p + sg), q1 = load4(p + sg + 4);
-        v4 c00 = p0 + vr * (p1 - p0), c01 = q0 + vr * (q1 - q0);
-        p0 = load4(p + sb); p1 = load4(p + sb + 4); q0 = load4(p + sb + sg); q1 = load4(p + sb + sg + 4);
-        v4 c10 = p0 + vr * (p1 - p0), c11 = q0 + vr * (q1 - q0);
-        v4 c0 = c00 + vg * (c01 - c00), c1 = c10 + vg * (c11 - c10);
-        v4 v = c0 + vb * (c1 - c0);
-        store(v, il, xc, xt, x, w, op);
-    }
-}
-/* The same row through the table's r-interpolated planes: planes[b][g][v] = the first lerp of the trilinear
+/* One row through the table's r-interpolated planes: planes[b][g][v] = the first lerp of the trilinear
  * interpolation (along r, at the 8-bit value v) for lattice row (b, g), made once per table by lut_planes. The
- * interpolation reads 4 of them instead of 8 corners and does 3 lerps instead of 7; each value is the same float
- * the corner loop computes, so the result is bit for bit row_v4's. */
+ * interpolation reads 4 of them instead of 8 corners and does 3 lerps instead of 7, on all three channels at once;
+ * each value is the same float the corner loop computes, so the result is bit for bit the corner loop's. */
 static void row_planes(const uint8_t *ip, Py_ssize_t px, Py_ssize_t w, const float *pl, Py_ssize_t n,
                        const int *idx, const float *frac, const float *il, const Py_ssize_t *xc, const float *xt,
                        uint8_t *op) {
@@ -186,10 +169,6 @@ static PyObject *lut_local(PyObject *self, PyObject *args) {
 #if HAVE_V4
                 if (pl) {
                     row_planes(ip, px, w, pl, n, idx, frac, loc ? rowv + 6 * g : NULL, xc, xt, op);
-                    continue;
-                }
-                if (tpx == 4) {
-                    row_v4(ip, px, w, tab, sg, sb, idx, frac, loc ? rowv + 6 * g : NULL, xc, xt, op);
                     continue;
                 }
 #endif

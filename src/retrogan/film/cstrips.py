@@ -20,8 +20,7 @@ def c_source(rgb: np.ndarray) -> tuple[np.ndarray, int]:
     return (base, 4) if base is not None else (np.ascontiguousarray(rgb), 3)
 
 
-_POOLS: dict[int, ThreadPoolExecutor] = {}  # by thread count, for the process in _POOLS_PID
-_POOLS_PID = [0]
+_POOLS: dict[tuple[int, int], ThreadPoolExecutor] = {}  # by (process id, thread count)
 _POOL_LOCK = threading.Lock()
 
 
@@ -29,13 +28,11 @@ def strip_pool(workers: int = 2) -> ThreadPoolExecutor:
     """The process's pool of ``workers`` threads for strip work, started once, not once a call (starting a pool's
     threads cost a 1080p video frame several ms of CPU each time). Work run on it must not wait on work it puts on
     the same pool: it could leave no thread to run that. A forked child (Ray, multiprocessing) starts its own."""
+    key = (os.getpid(), workers)
     with _POOL_LOCK:
-        if _POOLS_PID[0] != os.getpid():
-            _POOLS.clear()
-            _POOLS_PID[0] = os.getpid()
-        pool = _POOLS.get(workers)
+        pool = _POOLS.get(key)
         if pool is None:
-            pool = _POOLS[workers] = ThreadPoolExecutor(workers, thread_name_prefix=f"retrogan-strips-{workers}")
+            pool = _POOLS[key] = ThreadPoolExecutor(workers, thread_name_prefix=f"retrogan-strips-{workers}")
         return pool
 
 
