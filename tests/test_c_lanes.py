@@ -71,6 +71,19 @@ def test_c_chromatic_aberration_is_the_reference(h, w, amount):
     assert (got[..., 1] == rgb[..., 1]).all()
 
 
+@needs_lens
+@pytest.mark.parametrize("h,w", [(40, 3), (37, 4), (53, 97), (120, 1283)])
+@pytest.mark.parametrize("amount", [0.006, -0.004, 0.3, -2.5])
+def test_c_chromatic_aberration_rgbx_lanes_are_the_plain_loop(h, w, amount):
+    """4-byte pixels take vector lanes (two row loads where the source index runs on by one, else gathers); 3-byte
+    pixels the plain loop: the same bytes, for scales that step the index by 0, 1 or 2 and run it backwards."""
+    rgb = picture(h, w, 7)
+    rgbx = np.concatenate([rgb, np.full_like(rgb[..., :1], 9)], 2)
+    got = lens8.aberrate(rgbx[..., :3], amount)
+    want = lens8.aberrate(rgb, amount)
+    assert np.array_equal(got, want)
+
+
 @pytest.mark.parametrize("look", ["tintype-1860s", "super8-1970s"])
 def test_lens_presets_render_the_same_with_and_without_the_c_lane(monkeypatch, look):
     from retrogan.film.presets import PRESETS

@@ -474,9 +474,80 @@ static void ca_index(Py_ssize_t i, Py_ssize_t n, double s, Py_ssize_t *i0, Py_ss
 }
 
 /* channel c of a source row resampled across: a[x0] + tx (a[x1] - a[x0]), as aberrate's bilinear sample does it */
-static void across8(const uint8_t *a, Py_ssize_t px, int c, const Py_ssize_t *x0, const Py_ssize_t *x1, const float *tx,
-                    Py_ssize_t w, float *o) {
+static void across8(const uint8_t *a, Py_ssize_t px, int c, const Py_ssize_t *x0, const Py_ssize_t *x1,
+                    const float *tx, Py_ssize_t w, float *o) {
     for (Py_ssize_t x = 0; x < w; x++) o[x] = a[x0[x] * px + c] + tx[x] * (float)(a[x1[x] * px + c] - a[x0[x] * px + c]);
+}
+
+/* whether the four pixels from x on read four consecutive source pixels and each the next one (a small scale moves
+ * the source index by one a pixel, with a step of 0 or 2 only every 1 / |s| pixels): then across8 loads them */
+static int consecutive4(const Py_ssize_t *x0, const Py_ssize_t *x1, Py_ssize_t x) {
+    for (int i = 0; i < 4; i++)
+        if (x0[x + i] != x0[x] + i || x1[x + i] != x0[x + i] + 1) return 0;
+    return 1;
+}
+
+/* across8 from 4-byte pixels: runs marks the blocks of four that consecutive4 allows, read as two 16-byte loads
+ * (the same float operations, so the same values) */
+static void across8_rgbx(const uint8_t *a, int c, const Py_ssize_t *x0, const Py_ssize_t *x1, const float *tx,
+                         const uint8_t *runs, Py_ssize_t w, float *o) {
+    Py_ssize_t x = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    typedef float f4 __attribute__((vector_size(16)));
+    typedef int32_t i4 __attribute__((vector_size(16)));
+    typedef uint32_t u4 __attribute__((vector_size(16)));
+    for (; x + 4 <= w; x += 4) {
+        if (!runs[x / 4]) {
+            across8(a, 4, c, x0 + x, x1 + x, tx + x, 4, o + x);
+            continue;
+        }
+        u4 lo, hi;
+        f4 t;
+        memcpy(&lo, a + x0[x] * 4, sizeof lo);
+        memcpy(&hi, a + x0[x] * 4 + 4, sizeof hi);
+        memcpy(&t, tx + x, sizeof t);
+        i4 l = (i4)((lo >> (unsigned)(8 * c)) & 255u), u = (i4)((hi >> (unsigned)(8 * c)) & 255u);
+        f4 v = __builtin_convertvector(l, f4) + t * __builtin_convertvector(u - l, f4);
+        memcpy(o + x, &v, sizeof v);
+    }
+#endif
+    across8(a, 4, c, x0 + x, x1 + x, tx + x, w - x, o + x);
+}
+
+/* one output row of aberrate into 4-byte pixels from 4-byte source pixels: red and blue mixed down from their two
+ * resampled rows, green copied; four pixels at a time where vector types exist (the same float operations, so the
+ * same bytes as the plain loop, which does the rest) */
+static void aberrate_row4(const float *const top[2], const float *const bot[2], const float ty[2],
+                          const uint8_t *g_row, uint8_t *o, Py_ssize_t w) {
+    Py_ssize_t x = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    typedef float f4 __attribute__((vector_size(16)));
+    typedef int32_t i4 __attribute__((vector_size(16)));
+    typedef uint32_t u4 __attribute__((vector_size(16)));
+    const f4 half = {0.5f, 0.5f, 0.5f, 0.5f};
+    const f4 tr = {ty[0], ty[0], ty[0], ty[0]}, tb = {ty[1], ty[1], ty[1], ty[1]};
+    for (; x + 4 <= w; x += 4) {
+        f4 a, b, c, d;
+        u4 g;
+        memcpy(&a, top[0] + x, sizeof a);
+        memcpy(&b, bot[0] + x, sizeof b);
+        memcpy(&c, top[1] + x, sizeof c);
+        memcpy(&d, bot[1] + x, sizeof d);
+        memcpy(&g, g_row + x * 4, sizeof g);
+        u4 r = (u4)__builtin_convertvector(a + tr * (b - a) + half, i4);
+        u4 bl = (u4)__builtin_convertvector(c + tb * (d - c) + half, i4);
+        u4 word = (r & 255u) | (g & 0xFF00u) | ((bl & 255u) << 16) | 0xFF000000u;
+        memcpy(o + x * 4, &word, sizeof word);
+    }
+#endif
+    for (; x < w; x++) {
+        float vr = top[0][x] + ty[0] * (bot[0][x] - top[0][x]);
+        float vb = top[1][x] + ty[1] * (bot[1][x] - top[1][x]);
+        o[x * 4] = (uint8_t)(vr + 0.5f);
+        o[x * 4 + 1] = g_row[x * 4 + 1];
+        o[x * 4 + 2] = (uint8_t)(vb + 0.5f);
+        o[x * 4 + 3] = 255;
+    }
 }
 
 static PyObject *aberrate(PyObject *self, PyObject *args) {
@@ -501,18 +572,23 @@ static PyObject *aberrate(PyObject *self, PyObject *args) {
         uint8_t *dst = (uint8_t *)out.view.buf;
         Py_ssize_t *xi;
         float *xt, *rows;
+        uint8_t *runs;
         int failed;
         Py_BEGIN_ALLOW_THREADS
         xi = (Py_ssize_t *)malloc(sizeof(Py_ssize_t) * 4 * (size_t)w);
         xt = (float *)malloc(sizeof(float) * 2 * (size_t)w);
         rows = (float *)malloc(sizeof(float) * 4 * (size_t)w);  /* per channel two source rows, resampled across */
-        failed = xi == NULL || xt == NULL || rows == NULL;
+        runs = (uint8_t *)malloc(2 * (size_t)(w / 4 + 1));  /* per channel, per block of four: consecutive4 */
+        failed = xi == NULL || xt == NULL || rows == NULL || runs == NULL;
         if (!failed) {
             Py_ssize_t held[4] = {-1, -1, -1, -1};  /* the source row in each of rows' four slots */
             for (Py_ssize_t x = 0; x < w; x++) {
                 ca_index(x, w, sr, &xi[x], &xi[w + x], &xt[x]);
                 ca_index(x, w, sb, &xi[2 * w + x], &xi[3 * w + x], &xt[w + x]);
             }
+            for (int k = 0; k < 2; k++)
+                for (Py_ssize_t x = 0; x + 4 <= w; x += 4)
+                    runs[k * (w / 4 + 1) + x / 4] = (uint8_t)consecutive4(xi + 2 * k * w, xi + (2 * k + 1) * w, x);
             for (Py_ssize_t y = y0; y < y1; y++) {
                 Py_ssize_t r0[2], r1[2];
                 float ty[2];
@@ -525,14 +601,23 @@ static PyObject *aberrate(PyObject *self, PyObject *args) {
                         int slot = held[2 * k] == want ? 0 : held[2 * k + 1] == want ? 1 : -1;
                         if (slot < 0) { /* resample the row across once: rows after it read it again */
                             slot = held[2 * k] == (e ? r0[k] : r1[k]) ? 1 : 0;  /* keep the row's other one */
-                            across8(in + want * w * px, px, 2 * k, xi + 2 * k * w, xi + (2 * k + 1) * w, xt + k * w,
-                                    w, rows + (2 * k + slot) * w);
+                            const uint8_t *a = in + want * w * px;
+                            float *o = rows + (2 * k + slot) * w;
+                            if (px == 4)
+                                across8_rgbx(a, 2 * k, xi + 2 * k * w, xi + (2 * k + 1) * w, xt + k * w,
+                                             runs + k * (w / 4 + 1), w, o);
+                            else
+                                across8(a, px, 2 * k, xi + 2 * k * w, xi + (2 * k + 1) * w, xt + k * w, w, o);
                             held[2 * k + slot] = want;
                         }
                         (e ? bot : top)[k] = rows + (2 * k + slot) * w;
                     }
                 const uint8_t *g_row = in + y * w * px;
                 uint8_t *o = dst + y * w * opx;
+                if (px == 4 && opx == 4) {
+                    aberrate_row4(top, bot, ty, g_row, o, w);
+                    continue;
+                }
                 for (Py_ssize_t x = 0; x < w; x++, o += opx) {
                     float vr = top[0][x] + ty[0] * (bot[0][x] - top[0][x]);
                     float vb = top[1][x] + ty[1] * (bot[1][x] - top[1][x]);
@@ -546,6 +631,7 @@ static PyObject *aberrate(PyObject *self, PyObject *args) {
         free(xi);
         free(xt);
         free(rows);
+        free(runs);
         Py_END_ALLOW_THREADS
         result = none_unless_failed(failed);
     }
