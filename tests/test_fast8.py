@@ -194,9 +194,14 @@ def test_zero_copy_read_and_write(tmp_path, cat):
 
 
 @pytest.mark.skipif(fast8._fastpath is None, reason="the optional C extension is not built here")
-@pytest.mark.parametrize("name", ["kodachrome-1950s", "faded-print-1970s", "colour-negative-1980s"])
+@pytest.mark.parametrize("name", ["kodachrome-1950s", "faded-print-1970s", "colour-negative-1980s", "grain only",
+                                  "paper only", "light and grain"])
 def test_c_loop_equals_numpy_bit_for_bit(name, cat, monkeypatch, colour_path):
-    p = PRESETS[name].params
+    """Presets, and the finishing pass's own row loop (no colour: light or none, then one noise stage)."""
+    p = {"grain only": FilmParams(grain=0.08, grain_size=0.004, grain_colour=0.3),
+         "paper only": FilmParams(paper=0.9),
+         "light and grain": FilmParams(vignette=0.6, light_leak=0.5, grain=0.06)}.get(name)
+    p = p or PRESETS[name].params
     for frame_index in (0, 3):
         monkeypatch.setattr(fast8, "USE_C", True)
         with_c = fast8.render_uint8(cat, p, seed=4, frame_index=frame_index)

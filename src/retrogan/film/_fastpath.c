@@ -16,6 +16,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 #include "_prefetch.h"
 
 #define MAX_NOISE 4
@@ -41,6 +42,36 @@ static int get_buffer(PyObject *obj, Py_buffer *view, int writable, const char *
 
 static void release(Py_buffer *view) {
     if (view->obj != NULL) PyBuffer_Release(view);
+}
+
+/* A row of the finishing pass (no colour table, no exposure; light where cell is given, then one noise stage):
+ * render_strip's loop for the case every grainy look's second pass takes, with the texture read in runs between
+ * its wraps and each pixel stored as one word. Returns 1 on an out-of-range cell, offset or level, as that loop. */
+static int finish_row(const uint8_t *ip, Py_ssize_t src_px, uint8_t *op, Py_ssize_t w, const int32_t *cell,
+                      Py_ssize_t n_cells, const uint32_t *offs, const uint8_t *ltab, Py_ssize_t n_light,
+                      const Noise *nz, const uint8_t *nrow, Py_ssize_t col) {
+    const uint8_t *table = nz->table;
+    uint32_t len = (uint32_t)(nz->table_len < 0xFFFFFF ? nz->table_len : 0xFFFFFF);
+    for (Py_ssize_t x = 0; x < w;) {
+        Py_ssize_t run = nz->period - col < w - x ? nz->period - col : w - x, end = x + run;
+        const uint8_t *lv = nrow + col * 3;
+        for (; x < end; x++, ip += src_px, op += 4, lv += 3) {
+            uint32_t r = ip[0], g = ip[1], b = ip[2];
+            if (cell) {
+                uint32_t c = (uint32_t)cell[x];
+                if (c >= (uint32_t)n_cells) return 1;
+                const uint32_t *o = offs + 4 * (Py_ssize_t)c;
+                if (o[0] + 255 >= n_light || o[1] + 255 >= n_light || o[2] + 255 >= n_light) return 1;
+                r = ltab[o[0] + r]; g = ltab[o[1] + g]; b = ltab[o[2] + b];
+            }
+            uint32_t ir = ((uint32_t)lv[0] << 8) | r, ig = ((uint32_t)lv[1] << 8) | g, ib = ((uint32_t)lv[2] << 8) | b;
+            if (ir >= len || ig >= len || ib >= len) return 1;
+            uint32_t word = (uint32_t)table[ir] | ((uint32_t)table[ig] << 8) | ((uint32_t)table[ib] << 16) | 0xFF000000u;
+            memcpy(op, &word, 4);
+        }
+        col = 0;
+    }
+    return 0;
 }
 
 static PyObject *render_strip(PyObject *self, PyObject *args) {
@@ -119,6 +150,11 @@ static PyObject *render_strip(PyObject *self, PyObject *args) {
             for (Py_ssize_t i = 0; i < n_noise; i++) {
                 rows[i] = noise[i].levels + ((y + noise[i].oy) % noise[i].period) * (noise[i].period * 3);
                 col[i] = noise[i].ox % noise[i].period;
+            }
+            if (!ctab && !ptab && n_noise == 1) {
+                bad = finish_row(ip, src_px, op, w, cell ? cell + (y - y0) * w : NULL, n_cells, offs, ltab, n_light,
+                                 &noise[0], rows[0], col[0]);
+                continue;
             }
             for (Py_ssize_t x = 0; x < w; x++, ip += src_px, op += 4) {
                 if (ctab && x + PREFETCH < w) {  /* the colour table is 64 MB: ask for a later pixel's entry now */
