@@ -265,3 +265,24 @@ def test_noise_that_rounds_away_is_no_stage_and_changes_no_pixel(cat, stage):
     base = FilmParams(vignette=0.2)
     assert np.array_equal(fast8.render_uint8(cat, replace(base, **{stage: 7e-5})), fast8.render_uint8(cat, base))
     assert not np.array_equal(fast8.render_uint8(cat, replace(base, **{stage: 0.05})), fast8.render_uint8(cat, base))
+
+
+@pytest.mark.parametrize("use_c", [True, False])
+def test_in_place_render_is_the_copying_one(cat, monkeypatch, use_c):
+    """A frame the lens made is given up to the rest of the look: rendered into, the same bytes as into a copy; with
+    a colour of its own (not the identity) the flag is ignored and the frame left alone."""
+    if use_c and fast8._fastpath is None:
+        pytest.skip("the C lanes are not built")
+    monkeypatch.setattr(fast8, "USE_C", use_c)
+    rest = FilmParams(vignette=0.5, light_leak=0.4, bloom=0.3, grain=0.05, dust=0.6)
+    frame = np.full((*cat.shape[:2], 4), 255, np.uint8)
+    frame[..., :3] = cat
+    want = fast8.render_uint8(cat, rest, seed=2, frame_index=1)
+    got = fast8.render_uint8(frame[..., :3], rest, seed=2, frame_index=1, in_place=True)
+    np.testing.assert_array_equal(got, want)
+    assert np.shares_memory(got, frame)
+    frame[..., :3] = cat
+    coloured = replace(rest, saturation=0.5)
+    got = fast8.render_uint8(frame[..., :3], coloured, seed=2, frame_index=1, in_place=True)
+    assert not np.shares_memory(got, frame) and np.array_equal(frame[..., :3], cat)
+    np.testing.assert_array_equal(got, fast8.render_uint8(cat, coloured, seed=2, frame_index=1))

@@ -105,7 +105,8 @@ def render_array(rgb: np.ndarray, p: FilmParams, *, strength: float = 1.0, seed:
             softened = soften_uint8(softened, p)
         rest = replace(p, **{k: getattr(FilmParams(), k) for k in _COLOUR_FIELDS}, softness=0.0,
                        chromatic_aberration=0.0)
-        return _with_border(fast8.render_uint8(softened, rest, seed=seed, frame_index=frame_index), p)
+        ours = lens8.available() and softened is not rgb  # a frame the lens made: the rest renders into it
+        return _with_border(fast8.render_uint8(softened, rest, seed=seed, frame_index=frame_index, in_place=ours), p)
     if exposure is not None:
         raise ValueError("exposure tables are for 8-bit frames")
     from .fast_float import render_float

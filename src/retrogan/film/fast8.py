@@ -487,17 +487,21 @@ def _still_light(p: FilmParams, seed: int, h: int, w: int) -> tuple:
 
 def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: int = 0,
                  workers: int = 2, colour_rows: Callable[[np.ndarray, int, int], None] | None = None,
-                 exposure: np.ndarray | None = None) -> np.ndarray:
+                 exposure: np.ndarray | None = None, in_place: bool = False) -> np.ndarray:
     """(H, W, 3) uint8 -> the look (no border; ``fast.render_array`` adds it). p: already scaled by strength and
     ``supports(p)``. colour_rows(out, y0, y1): a colour of the caller's that writes rows y0..y1 of the (H, W, 4) RGBX
     frame from ``rgb`` in place of p's (a learned look's LUT); each strip then gets its colour and its light and
     grain in turn, while it is in cache. p's light must then not depend on the picture (no halation or bloom).
     exposure: (3, 256) uint8 per-channel tables applied to ``rgb`` before the look (a video frame's flicker and
-    breath), in the colour pass where it is in C, else as a pass of its own first."""
+    breath), in the colour pass where it is in C, else as a pass of its own first.
+    in_place: ``rgb`` is an RGBX view of memory the caller made and gives up (a softened frame), and p's colour is
+    the identity: the light, grain and marks are rendered into it, not into a copy (else the flag is ignored)."""
     from .fast import colour_is_identity, colour_table
 
     h, w = rgb.shape[:2]
     identity = colour_is_identity(p)
+    base = rgbx_base(rgb) if in_place else None
+    in_place = (base is not None and base.flags.writeable and identity and exposure is None and colour_rows is None)
     if colour_rows is not None and (not identity or p.halation or p.bloom):
         raise ValueError("colour_rows replaces p's colour, and p's light must not depend on the picture")
     table = None if identity else colour_table(p)
@@ -506,7 +510,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
     if pre is not None and not (USE_C and colour_rows is None and (packed is not None or table is None)):
         rgb, pre = through_tables(rgb, pre), None  # no fused lane for it: a pass of its own
     words = _words(rgb)
-    out = np.empty((h, w, 4), np.uint8)  # RGBX: every stage reads and writes whole 4-byte pixels, contiguous
+    out = base if in_place else np.empty((h, w, 4), np.uint8)  # RGBX: whole 4-byte pixels, contiguous
     rows = max(8, STRIP_ROWS_PIXELS // w)
     starts = range(0, h, rows)
     light_wanted = bool(p.vignette or p.edge_burn or p.light_leak or p.halation or p.bloom)
@@ -594,7 +598,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
         list(pool.map(strip, starts))
     else:
-        list(pool.map(colour_strip, starts))
+        if not in_place:  # in place, the frame is its own colour (the identity)
+            list(pool.map(colour_strip, starts))
         noise = noise_pending.result()
         light = pending.result() if pending is not None else None
         if light is not None or noise:
