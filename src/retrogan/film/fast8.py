@@ -688,13 +688,24 @@ def _piece_tables(marks: list, boxes: list, frame: Frame, merged: list) -> list[
     h, w = frame.height, frame.width
     corners = np.asarray(merged, np.int64).reshape(-1, 4)
     rows: list[list] = [[] for _ in merged]
-    for m, b in zip(marks, boxes):
-        clip = (max(0, b[0]), min(h, b[1]), max(0, b[2]), min(w, b[3]))
+    if not marks:
+        return [np.zeros((0, 13), np.float32) for _ in merged]
+    clips = np.asarray(boxes, np.int64).reshape(-1, 4).copy()
+    clips[:, 0] = np.maximum(clips[:, 0], 0)
+    clips[:, 1] = np.minimum(clips[:, 1], h)
+    clips[:, 2] = np.maximum(clips[:, 2], 0)
+    clips[:, 3] = np.minimum(clips[:, 3], w)
+    inside = ((corners[None, :, 0] <= clips[:, None, 0]) & (corners[None, :, 1] >= clips[:, None, 1])
+              & (corners[None, :, 2] <= clips[:, None, 2]) & (corners[None, :, 3] >= clips[:, None, 3]))
+    owner = inside.argmax(axis=1)  # the first merged box that holds the mark's clipped box
+    for m, clip, k in zip(marks, clips.tolist(), owner.tolist()):
         if clip[0] >= clip[1] or clip[2] >= clip[3]:
             continue
-        k = int(np.flatnonzero((corners[:, 0] <= clip[0]) & (corners[:, 1] >= clip[1]) & (corners[:, 2] <= clip[2])
-                               & (corners[:, 3] >= clip[3]))[0])
-        for sy0, sy1, sx0, sx1, points in _pieces(m, frame, clip):
+        if len(m.points) == 1:  # a speck is one piece, its own box (``_pieces``)
+            (au, av), = m.points
+            rows[k].append((*clip, au, av, 0.0, 0.0, 1e-12, m.radius, m.opacity, 1.0 if m.light else 0.0, 1.0))
+            continue
+        for sy0, sy1, sx0, sx1, points in _pieces(m, frame, tuple(clip)):
             (au, av), (bu, bv) = points[0], points[-1]
             du, dv = bu - au, bv - av  # in double precision, as _distance
             rows[k].append((sy0, sy1, sx0, sx1, au, av, du, dv, max(du * du + dv * dv, 1e-12), m.radius, m.opacity,
