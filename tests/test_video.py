@@ -1,6 +1,8 @@
 """Video: a synthetic clip of three shots (pan, zoom, pan) with AAC audio and SubRip subtitles."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -214,6 +216,43 @@ def test_a_look_with_moving_grain_is_encoded_without_b_frames_unless_asked(clip,
     assert "B" in picture_types(tmp_path / "b.mkv") and NO_B_FRAMES_NOTE not in asked.notes
     plain = stylize_video(clip, tmp_path / "plain.mkv", look, strength=0.0)  # no look, no grain: x264's own choice
     assert "B" in picture_types(tmp_path / "plain.mkv") and NO_B_FRAMES_NOTE not in plain.notes
+
+
+def x264_analyse(path) -> str:
+    """x264's partition flags as it records them in the stream ("analyse=intra:inter")."""
+    import re
+
+    found = re.search(rb"analyse=(0x[0-9a-f]+:0x[0-9a-f]+)", Path(path).read_bytes())
+    assert found, "no x264 settings in the stream"
+    return found.group(1).decode()
+
+
+def test_a_look_with_moving_grain_is_encoded_without_motion_partitions_unless_asked(clip, styled, tmp_path):
+    from retrogan.video.pipeline import GRAIN_PARTITIONS_NOTE
+
+    dst, report = styled  # kodachrome-1950s: new grain every frame
+    assert x264_analyse(dst) == "0x3:0x3" and GRAIN_PARTITIONS_NOTE in report.notes  # i4x4, i8x8 only
+    look = look_with("kodachrome-1950s", {"flicker": 0.0, "breath": 0.0})
+    asked = stylize_video(clip, tmp_path / "all.mkv", look, seed=7, options=VideoOptions(partitions="all"))
+    assert x264_analyse(tmp_path / "all.mkv") != "0x3:0x3" and GRAIN_PARTITIONS_NOTE not in asked.notes
+    plain = stylize_video(clip, tmp_path / "plain.mkv", look, strength=0.0)  # no grain: the preset's own
+    assert x264_analyse(tmp_path / "plain.mkv") == "0x3:0x113" and GRAIN_PARTITIONS_NOTE not in plain.notes
+
+
+def test_bad_partitions_are_one_line_errors(clip, tmp_path):
+    from typer.testing import CliRunner
+
+    from retrogan.cli import app
+    from retrogan.errors import VideoError
+
+    with pytest.raises(VideoError, match="partitions 'p8x8:bframes=9'"):
+        stylize_video(clip, tmp_path / "x.mkv", look_with("kodachrome-1950s", {}),
+                      options=VideoOptions(partitions="p8x8:bframes=9"))
+    assert not (tmp_path / "x.mkv").exists()
+    result = CliRunner().invoke(app, ["stylize", str(clip), "-o", str(tmp_path / "y.mkv"), "-q",
+                                      "--partitions", "i8x8,big"])
+    assert result.exit_code == 2 and "partitions 'i8x8,big'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "y.mkv").exists()
 
 
 def test_cli_bframes_reaches_the_encoder(clip, tmp_path):

@@ -17,6 +17,14 @@ def _knob(name: str, what: str):
                         help=f"{what}.", rich_help_panel="Film and age")
 
 
+def _partitions(value: Optional[str]) -> Optional[str]:
+    from ..video.pipeline import partitions_problem
+
+    if value is not None and (problem := partitions_problem(value)):
+        raise typer.BadParameter(problem)
+    return value
+
+
 def stylize(
     inputs: List[str] = typer.Argument(..., help="Image or video files (.mp4 .mov .mkv .m4v "
                                                                        ".avi .webm), folders or glob patterns."),
@@ -45,6 +53,9 @@ def stylize(
     bframes: Optional[int] = typer.Option(None, "--bframes", min=0, max=16, metavar="0..16",
                                           help="Video: x264/x265 B-frames (default: the preset's; none for a look "
                                                "with moving grain, which they cannot predict)."),
+    partitions: Optional[str] = typer.Option(None, "--partitions", metavar="LIST", callback=_partitions,
+                                             help="Video: x264 partitions (all, none, or e.g. p8x8,i8x8,i4x4; "
+                                                  "default: the preset's; i8x8,i4x4 for a look with moving grain)."),
     device: str = typer.Option("cpu", "--device", metavar="DEV",
                                help="cpu, cuda, cuda:N or mps: where a trained full-resolution (unet) style runs; fp16 "
                                     "on CUDA. Other looks use the CPU."),
@@ -113,7 +124,8 @@ def stylize(
         raise typer.Exit(2)
     from ..video import VideoOptions
 
-    options = VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, bframes=bframes)
+    options = VideoOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, bframes=bframes,
+                           partitions=partitions)
     if ray or ray_address:
         if device != "cpu":
             err.print("[red]error:[/] --device is not available with --ray (each worker renders on its CPU)")

@@ -37,9 +37,22 @@ class VideoOptions:
     shot_threshold: float = 0.25
     smoothing: float = 0.15
     bframes: int | None = None  # None: the encoder's own, but none for a look that puts new grain on every frame
+    partitions: str | None = None  # x264's --partitions; None: its own, but intra only for new grain every frame
 
 
 NO_B_FRAMES_NOTE = "encoded without B-frames: the look's grain is new every frame, so they have nothing to predict"
+INTRA_PARTITIONS = "i8x8,i4x4"
+PARTITIONS = {"p8x8", "p4x4", "b8x8", "i8x8", "i4x4"}
+
+
+def partitions_problem(value: str) -> str | None:
+    """Why ``value`` is not an x264 --partitions list (all, none, or names from PARTITIONS), or None."""
+    names = value.split(",")
+    if value in ("all", "none") or (value and set(names) <= PARTITIONS and len(set(names)) == len(names)):
+        return None
+    return f"partitions {value!r}: all, none, or a comma-separated list of {', '.join(sorted(PARTITIONS))}"
+GRAIN_PARTITIONS_NOTE = ("encoded without x264's 8x8 motion partitions (partitions=i8x8,i4x4): they find no motion "
+                         "in grain that is new every frame")
 
 
 @dataclass
@@ -113,8 +126,13 @@ def _streams(inp, out, video, options: VideoOptions, report: VideoReport, rotati
     ov.time_base = video.time_base
     if options.codec in ("libx264", "libx265"):
         ov.options = {"crf": str(options.crf), "preset": options.preset}
+        params = []
         if options.bframes is not None:  # new grain on every frame: bidirectional prediction finds nothing to share
-            ov.options[options.codec[3:] + "-params"] = f"bframes={int(options.bframes)}"
+            params.append(f"bframes={int(options.bframes)}")
+        if options.partitions is not None and options.codec == "libx264":
+            params.append(f"partitions={options.partitions}")
+        if params:
+            ov.options[options.codec[3:] + "-params"] = ":".join(params)
     copies = {}
     for s in inp.streams:
         if s is video:
@@ -140,6 +158,8 @@ def stylize_video(src: str | Path, dst: str | Path, look, *, strength: float = 1
     from dataclasses import replace
 
     src, dst, options = Path(src), Path(dst), replace(options or VideoOptions())
+    if options.partitions is not None and (problem := partitions_problem(options.partitions)):
+        raise VideoError(dst, "bad encoder option", problem)
     if dst.exists() and dst.resolve() == src.resolve():
         raise VideoError(dst, "refusing to overwrite the input")
     if dst.exists() and not overwrite:
@@ -161,10 +181,16 @@ def stylize_video(src: str | Path, dst: str | Path, look, *, strength: float = 1
     try:
         fps = float(video.average_rate or video.guessed_rate or 24)
         renderer = FrameRenderer(look, strength=strength, seed=seed, smoothing=options.smoothing, fps=fps)
-        if options.bframes is None and renderer.new_grain_every_frame and options.codec in ("libx264", "libx265"):
+        grainy = renderer.new_grain_every_frame
+        if options.bframes is None and grainy and options.codec in ("libx264", "libx265"):
             # measured (docs/guide.md, "Video"): on such frames B-frames cost x264 30-50% more time for 2-4% smaller files
             options.bframes = 0
             report.notes.append(NO_B_FRAMES_NOTE)
+        if options.partitions is None and grainy and options.codec == "libx264":
+            # measured (benchmarks/grain_encode.py): the 8x8 motion search costs 12-24% of x264's time on such
+            # frames for files within 1% and the same PSNR
+            options.partitions = INTRA_PARTITIONS
+            report.notes.append(GRAIN_PARTITIONS_NOTE)
         ov, copies = _streams(inp, out, video, options, report, _rotation(src))
         _run(inp, out, video, ov, copies, renderer, ShotDetector(threshold=options.shot_threshold), report, total,
              on_progress, options)

@@ -1,0 +1,132 @@
+"""What x264's analysis buys on frames whose grain is new every frame: CPU, file size and PSNR of the same rendered
+frames encoded with and without a setting, for every grainy era preset and for the clean clip.
+
+Each look's frames (the 1080p benchmark clip of benchmarks/video.py, the first ``--frames``, motion and cadence as
+a user gets them) are rendered once and converted to yuv420p once; then each encoder setting encodes the same YUV
+frames (crf 18, x264 veryfast, no B-frames: the pipeline's settings for such looks), and the output is decoded
+and compared with its input (PSNR over Y, U and V together, mean over frames). CPU: the process's user + system
+seconds over the encode only (x264's threads included), per frame; medians of ``--repeats`` interleaved runs.
+
+The clean clip (no look) is there to show what a setting does where there is no grain: the pipeline keeps x264's
+own settings for it, and the video benchmark's yardstick is that clip.
+
+    .venv/bin/python benchmarks/grain_encode.py [--frames 72] [--repeats 2] [--looks a,b]   # about 10 minutes
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from _common import RESULTS, machine, markdown_table, save
+from video import clip_photos
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from make_clip import make_clip  # noqa: E402
+
+SETTINGS = {  # name: x264-params added to crf 18, preset veryfast
+    "veryfast, no B-frames": "bframes=0",
+    "+ partitions=i8x8,i4x4 (the pipeline's)": "bframes=0:partitions=i8x8,i4x4",
+    "+ me=dia, subme=1": "bframes=0:partitions=i8x8,i4x4:me=dia:subme=1",
+}
+CLEAN = "(clean clip, no look)"
+
+
+def cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def yuv_frames(src: Path, name: str, count: int) -> list[np.ndarray]:
+    """The look's first ``count`` frames of the clip as yuv420p arrays (as the pipeline converts them, BT.709)."""
+    import av
+
+    from retrogan.looks.registry import resolve_style
+    from retrogan.video.frames import FrameRenderer
+    from retrogan.video.shots import ShotDetector, signature, SIGNATURE_SIZE
+
+    renderer = None if name == CLEAN else FrameRenderer(resolve_style(name), seed=0, fps=24)
+    shots, out = ShotDetector(), []
+    with av.open(str(src)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i == count:
+                break
+            rgb = frame.to_ndarray(format="rgb24", src_colorspace=1)
+            cut = shots.is_cut(signature(frame.reformat(*SIGNATURE_SIZE, format="rgb24").to_ndarray()))
+            styled = rgb if renderer is None else np.ascontiguousarray(renderer.render(rgb, i, cut))
+            yuv = av.VideoFrame.from_ndarray(styled, format="rgb24").reformat(format="yuv420p", dst_colorspace=1)
+            out.append(yuv.to_ndarray())
+    return out
+
+
+def encode(frames: list[np.ndarray], params: str) -> dict:
+    import av
+
+    h, w = frames[0].shape[0] * 2 // 3, frames[0].shape[1]
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.options = {"crf": "18", "preset": "veryfast", "x264-params": params}
+        c0 = cpu_seconds()
+        for i, a in enumerate(frames):
+            f = av.VideoFrame.from_ndarray(a, format="yuv420p")
+            f.pts = i
+            out.mux(stream.encode(f))
+        out.mux(stream.encode(None))
+        cpu = cpu_seconds() - c0
+    size = buf.tell()
+    buf.seek(0)
+    psnr = []
+    with av.open(buf) as c:
+        for f, want in zip(c.decode(video=0), frames):
+            d = f.to_ndarray().astype(np.float64) - want
+            psnr.append(10 * np.log10(255.0 ** 2 / max(float((d * d).mean()), 1e-12)))
+    return {"cpu_ms_per_frame": cpu / len(frames) * 1e3, "mb": size / 1e6, "psnr": float(np.mean(psnr))}
+
+
+def main() -> None:
+    from retrogan.film.presets import PRESETS
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=72)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--looks", default="", help="comma-separated (default: every era preset with grain)")
+    a = ap.parse_args()
+    tmp = RESULTS / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    src = make_clip(tmp / "clip_1080p.mp4", clip_photos(), size=(1920, 1080), fps=24, frames_per_shot=48)
+    grainy = [n for n, p in PRESETS.items() if p.params.grain > 0]
+    names = [CLEAN] + ([n for n in a.looks.split(",") if n] or grainy)
+    rows, runs = [], {}
+    for name in names:
+        frames = yuv_frames(src, name, a.frames)
+        results = {s: [] for s in SETTINGS}
+        for _ in range(a.repeats):
+            for s, params in SETTINGS.items():
+                results[s].append(encode(frames, params))
+        runs[name] = results
+        med = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for s, rs in results.items()}
+        first = med[next(iter(SETTINGS))]
+        for s, m in med.items():
+            rows.append([name, s, f"{m['cpu_ms_per_frame']:.1f}", f"{m['cpu_ms_per_frame'] / first['cpu_ms_per_frame']:.2f}",
+                         f"{m['mb']:.2f}", f"{m['mb'] / first['mb']:.3f}", f"{m['psnr']:.2f}",
+                         f"{m['psnr'] - first['psnr']:+.2f}"])
+            print(" | ".join(rows[-1]), flush=True)
+    md = [f"1080p benchmark clip, first {a.frames} frames of each look rendered once, encoded by x264 (crf 18, "
+          f"veryfast) with each setting; medians of {a.repeats} interleaved runs. CPU: user + system ms per frame "
+          "of the encode (x264's threads included). PSNR: decoded output against the yuv420p frames encoded (Y, U, "
+          "V together), mean over frames. Ratios and differences against the first setting of the same look.", "",
+          markdown_table(["look", "x264 setting", "CPU ms/frame", "CPU ratio", "MB", "size ratio", "PSNR dB",
+                          "PSNR diff"], rows)]
+    save("grain_encode", {"machine": machine(), "args": vars(a), "settings": SETTINGS, "runs": runs}, "\n".join(md))
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
