@@ -4,7 +4,8 @@ frames encoded with and without a setting, for every grainy era preset and for t
 Each look's frames (the 1080p benchmark clip of benchmarks/video.py, the first ``--frames``, motion and cadence as
 a user gets them) are rendered once and converted to yuv420p once; then each encoder setting encodes the same YUV
 frames (crf 18, x264 veryfast, no B-frames: the pipeline's settings for such looks), and the output is decoded
-and compared with its input (PSNR over Y, U and V together, mean over frames). CPU: the process's user + system
+and compared with its input. A picture (``grain_encode_crop.png``): one frame at 200%, rendered and encoded both
+ways (PSNR over Y, U and V together, mean over frames). CPU: the process's user + system
 seconds over the encode only (x264's threads included), per frame; medians of ``--repeats`` interleaved runs.
 
 The clean clip (no look) is there to show what a setting does where there is no grain: the pipeline keeps x264's
@@ -35,6 +36,7 @@ SETTINGS = {  # name: x264-params added to crf 18, preset veryfast
     "+ me=dia, subme=1": "bframes=0:partitions=i8x8,i4x4:me=dia:subme=1",
 }
 CLEAN = "(clean clip, no look)"
+CROP_LOOK = "kodachrome-1950s"
 
 
 def cpu_seconds() -> float:
@@ -64,7 +66,7 @@ def yuv_frames(src: Path, name: str, count: int) -> list[np.ndarray]:
     return out
 
 
-def encode(frames: list[np.ndarray], params: str) -> dict:
+def encode(frames: list[np.ndarray], params: str, keep: int | None = None) -> dict:
     import av
 
     h, w = frames[0].shape[0] * 2 // 3, frames[0].shape[1]
@@ -82,12 +84,36 @@ def encode(frames: list[np.ndarray], params: str) -> dict:
         cpu = cpu_seconds() - c0
     size = buf.tell()
     buf.seek(0)
-    psnr = []
+    psnr, kept = [], None
     with av.open(buf) as c:
-        for f, want in zip(c.decode(video=0), frames):
+        for i, (f, want) in enumerate(zip(c.decode(video=0), frames)):
             d = f.to_ndarray().astype(np.float64) - want
             psnr.append(10 * np.log10(255.0 ** 2 / max(float((d * d).mean()), 1e-12)))
-    return {"cpu_ms_per_frame": cpu / len(frames) * 1e3, "mb": size / 1e6, "psnr": float(np.mean(psnr))}
+            if i == keep:
+                kept = f.to_ndarray(format="rgb24", dst_colorspace=1)
+    out = {"cpu_ms_per_frame": cpu / len(frames) * 1e3, "mb": size / 1e6, "psnr": float(np.mean(psnr))}
+    return out if keep is None else {**out, "frame": kept}
+
+
+def crop_picture(src: Path, look: str, index: int = 25) -> Path:
+    """200% crops of one frame: as rendered, then encoded with each of the first two settings (the one before and
+    the pipeline's)."""
+    import av
+    from PIL import Image
+
+    frames = yuv_frames(src, look, index + 1)
+    rendered = av.VideoFrame.from_ndarray(frames[index], format="yuv420p").to_ndarray(format="rgb24",
+                                                                                       dst_colorspace=1)
+    shots = [rendered] + [encode(frames, p, keep=index)["frame"] for p in list(SETTINGS.values())[:2]]
+    y, x, h, w = 420, 820, 180, 240
+    crops = [Image.fromarray(np.ascontiguousarray(a[y:y + h, x:x + w])).resize((2 * w, 2 * h), Image.NEAREST)
+             for a in shots]
+    sheet = Image.new("RGB", (3 * 2 * w + 2 * 8, 2 * h), "white")
+    for i, c in enumerate(crops):
+        sheet.paste(c, (i * (2 * w + 8), 0))
+    path = RESULTS / "grain_encode_crop.png"
+    sheet.save(path)
+    return path
 
 
 def main() -> None:
@@ -97,10 +123,14 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=72)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--looks", default="", help="comma-separated (default: every era preset with grain)")
+    ap.add_argument("--crop-only", action="store_true", help="only the picture (grain_encode_crop.png)")
     a = ap.parse_args()
     tmp = RESULTS / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     src = make_clip(tmp / "clip_1080p.mp4", clip_photos(), size=(1920, 1080), fps=24, frames_per_shot=48)
+    print("picture:", crop_picture(src, CROP_LOOK))
+    if a.crop_only:
+        return
     grainy = [n for n, p in PRESETS.items() if p.params.grain > 0]
     names = [CLEAN] + ([n for n in a.looks.split(",") if n] or grainy)
     rows, runs = [], {}
@@ -123,7 +153,9 @@ def main() -> None:
           "of the encode (x264's threads included). PSNR: decoded output against the yuv420p frames encoded (Y, U, "
           "V together), mean over frames. Ratios and differences against the first setting of the same look.", "",
           markdown_table(["look", "x264 setting", "CPU ms/frame", "CPU ratio", "MB", "size ratio", "PSNR dB",
-                          "PSNR diff"], rows)]
+                          "PSNR diff"], rows), "",
+          f"![200% crops]({'grain_encode_crop.png'}) 200% crops of frame 25 of {CROP_LOOK}: as rendered, encoded "
+          "before (with 8x8 motion partitions), encoded as the pipeline now does (without)."]
     save("grain_encode", {"machine": machine(), "args": vars(a), "settings": SETTINGS, "runs": runs}, "\n".join(md))
     print("\n".join(md))
 
