@@ -1,14 +1,16 @@
-"""What x264's analysis buys on frames whose grain is new every frame: CPU, file size and PSNR of the same rendered
-frames encoded with and without a setting, for every grainy era preset and for the clean clip.
+"""What x264's analysis buys on frames under a look's texture (grain new every frame, or paper): CPU, file size and
+PSNR of the same rendered frames encoded with and without a setting, for every era preset with grain or paper and
+for the clean clip.
 
 Each look's frames (the 1080p benchmark clip of benchmarks/video.py, the first ``--frames``, motion and cadence as
 a user gets them) are rendered once and converted to yuv420p once; then each encoder setting encodes the same YUV
-frames (crf 18, x264 veryfast, no B-frames: the pipeline's settings for such looks), and the output is decoded
+frames (crf 18, x264 veryfast, and the B-frames the pipeline gives the look: none under new grain, else x264's
+own three), and the output is decoded
 and compared with its input. A picture (``grain_encode_crop.png``): one frame at 200%, rendered and encoded both
 ways (PSNR over Y, U and V together, mean over frames). CPU: the process's user + system
 seconds over the encode only (x264's threads included), per frame; medians of ``--repeats`` interleaved runs.
 
-The clean clip (no look) is there to show what a setting does where there is no grain: the pipeline keeps x264's
+The clean clip (no look) is there to show what a setting does where there is no texture: the pipeline keeps x264's
 own settings for it, and the video benchmark's yardstick is that clip.
 
     .venv/bin/python benchmarks/grain_encode.py [--frames 72] [--repeats 2] [--looks a,b]   # about 10 minutes
@@ -30,11 +32,24 @@ from video import clip_photos
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from make_clip import make_clip  # noqa: E402
 
-SETTINGS = {  # name: x264-params added to crf 18, preset veryfast
-    "veryfast, no B-frames": "bframes=0",
-    "+ partitions=i8x8,i4x4 (the pipeline's)": "bframes=0:partitions=i8x8,i4x4",
-    "+ me=dia, subme=1": "bframes=0:partitions=i8x8,i4x4:me=dia:subme=1",
+SETTINGS = {  # name: x264-params added to crf 18, preset veryfast and the look's B-frames (``base``)
+    "veryfast": "",
+    "+ partitions=i8x8,i4x4 (the pipeline's)": "partitions=i8x8,i4x4",
+    "+ me=dia, subme=1": "partitions=i8x8,i4x4:me=dia:subme=1",
 }
+
+
+def base(name: str) -> str:
+    """The B-frames the pipeline gives the look: none under new grain, else x264's own (veryfast: 3)."""
+    from retrogan.looks.registry import resolve_style
+    from retrogan.video.frames import FrameRenderer
+
+    grainy = name != CLEAN and FrameRenderer(resolve_style(name)).new_grain_every_frame
+    return "bframes=0" if grainy else "bframes=3"
+
+
+def params(name: str, setting: str) -> str:
+    return ":".join(p for p in (base(name), SETTINGS[setting]) if p)
 CLEAN = "(clean clip, no look)"
 CROP_LOOK = "kodachrome-1950s"
 
@@ -104,7 +119,7 @@ def crop_picture(src: Path, look: str, index: int = 25) -> Path:
     frames = yuv_frames(src, look, index + 1)
     rendered = av.VideoFrame.from_ndarray(frames[index], format="yuv420p").to_ndarray(format="rgb24",
                                                                                        dst_colorspace=1)
-    shots = [rendered] + [encode(frames, p, keep=index)["frame"] for p in list(SETTINGS.values())[:2]]
+    shots = [rendered] + [encode(frames, params(look, k), keep=index)["frame"] for k in list(SETTINGS)[:2]]
     y, x, h, w = 420, 820, 180, 240
     crops = [Image.fromarray(np.ascontiguousarray(a[y:y + h, x:x + w])).resize((2 * w, 2 * h), Image.NEAREST)
              for a in shots]
@@ -122,7 +137,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=72)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--looks", default="", help="comma-separated (default: every era preset with grain)")
+    ap.add_argument("--looks", default="", help="comma-separated (default: every era preset with grain or paper)")
     ap.add_argument("--crop-only", action="store_true", help="only the picture (grain_encode_crop.png)")
     a = ap.parse_args()
     tmp = RESULTS / "tmp"
@@ -131,32 +146,34 @@ def main() -> None:
     print("picture:", crop_picture(src, CROP_LOOK))
     if a.crop_only:
         return
-    grainy = [n for n, p in PRESETS.items() if p.params.grain > 0]
-    names = [CLEAN] + ([n for n in a.looks.split(",") if n] or grainy)
+    textured = [n for n, p in PRESETS.items() if p.params.grain > 0 or p.params.paper > 0]
+    names = [CLEAN] + ([n for n in a.looks.split(",") if n] or textured)
     rows, runs = [], {}
     for name in names:
         frames = yuv_frames(src, name, a.frames)
         results = {s: [] for s in SETTINGS}
         for _ in range(a.repeats):
-            for s, params in SETTINGS.items():
-                results[s].append(encode(frames, params))
+            for s in SETTINGS:
+                results[s].append(encode(frames, params(name, s)))
         runs[name] = results
         med = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for s, rs in results.items()}
         first = med[next(iter(SETTINGS))]
         for s, m in med.items():
-            rows.append([name, s, f"{m['cpu_ms_per_frame']:.1f}", f"{m['cpu_ms_per_frame'] / first['cpu_ms_per_frame']:.2f}",
+            rows.append([name, f"{s} ({base(name)})", f"{m['cpu_ms_per_frame']:.1f}",
+                         f"{m['cpu_ms_per_frame'] / first['cpu_ms_per_frame']:.2f}",
                          f"{m['mb']:.2f}", f"{m['mb'] / first['mb']:.3f}", f"{m['psnr']:.2f}",
                          f"{m['psnr'] - first['psnr']:+.2f}"])
             print(" | ".join(rows[-1]), flush=True)
     md = [f"1080p benchmark clip, first {a.frames} frames of each look rendered once, encoded by x264 (crf 18, "
-          f"veryfast) with each setting; medians of {a.repeats} interleaved runs. CPU: user + system ms per frame "
+          f"veryfast, the look's B-frames as the pipeline sets them: in brackets) with each setting; medians of {a.repeats} interleaved runs. CPU: user + system ms per frame "
           "of the encode (x264's threads included). PSNR: decoded output against the yuv420p frames encoded (Y, U, "
           "V together), mean over frames. Ratios and differences against the first setting of the same look.", "",
           markdown_table(["look", "x264 setting", "CPU ms/frame", "CPU ratio", "MB", "size ratio", "PSNR dB",
                           "PSNR diff"], rows), "",
           f"![200% crops]({'grain_encode_crop.png'}) 200% crops of frame 25 of {CROP_LOOK}: as rendered, encoded "
           "before (with 8x8 motion partitions), encoded as the pipeline now does (without)."]
-    save("grain_encode", {"machine": machine(), "args": vars(a), "settings": SETTINGS, "runs": runs}, "\n".join(md))
+    save("grain_encode", {"machine": machine(), "args": vars(a), "settings": SETTINGS,
+                          "base": {n: base(n) for n in names}, "runs": runs}, "\n".join(md))
     print("\n".join(md))
 
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from make_clip import make_clip  # noqa: E402
 
 PIPELINE = "(strength 0: pipeline only)"
-PIPELINE_INTRA = "(strength 0, partitions=i8x8,i4x4)"  # the yardstick with the encoder setting of grainy looks
+PIPELINE_INTRA = "(strength 0, partitions=i8x8,i4x4)"  # the yardstick with the encoder setting of textured looks
 STOCK = "portra-400vc"
 
 
@@ -105,10 +105,10 @@ def main() -> None:
     frames = runs[PIPELINE][0]["frames"]
     md = [f"1080p H.264 (yuv420p, crf 18, x264 {a.preset}) in and out, 24 fps, {frames} frames, AAC audio copied; "
           f"2 cores. Medians of {a.repeats} interleaved runs. Rate: the look's frames per second over the pipeline's "
-          "own (decode + encode, strength 0, x264's own settings). A look with new grain every frame is encoded "
-          "without B-frames and without 8x8 motion partitions (`partitions=i8x8,i4x4`; "
-          "[grain_encode.md](grain_encode.md)); \"same-setting rate\" divides by the clip with no look encoded "
-          "with those partitions too (they save x264 time on this clip as well). Thread columns: busy ms per frame "
+          "own (decode + encode, strength 0, x264's own settings). A look with grain or paper texture is encoded "
+          "without 8x8 motion partitions (`partitions=i8x8,i4x4`; [grain_encode.md](grain_encode.md)), one with "
+          "new grain every frame also without B-frames; \"same-setting rate\" divides by the clip with no look "
+          "encoded with those partitions too (they save x264 time on this clip as well). Thread columns: busy ms per frame "
           "of each pipeline thread (they overlap). Flicker: with the preset's deliberate flicker and breath off.", "",
           f"Under target: {len(under)} of {len(rows) - 2}" + (f" ({', '.join(under)})" if under else "") + ".", "",
           markdown_table(["look", "fps", "rate", "target", "same-setting rate", "CPU ms/frame", "decode ms",

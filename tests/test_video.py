@@ -227,7 +227,7 @@ def x264_analyse(path) -> str:
     return found.group(1).decode()
 
 
-def test_a_look_with_moving_grain_is_encoded_without_motion_partitions_unless_asked(clip, styled, tmp_path):
+def test_a_look_with_grain_or_paper_is_encoded_without_motion_partitions_unless_asked(clip, styled, tmp_path):
     from retrogan.video.pipeline import GRAIN_PARTITIONS_NOTE
 
     dst, report = styled  # kodachrome-1950s: new grain every frame
@@ -237,6 +237,10 @@ def test_a_look_with_moving_grain_is_encoded_without_motion_partitions_unless_as
     assert x264_analyse(tmp_path / "all.mkv") != "0x3:0x3" and GRAIN_PARTITIONS_NOTE not in asked.notes
     plain = stylize_video(clip, tmp_path / "plain.mkv", look, strength=0.0)  # no grain: the preset's own
     assert x264_analyse(tmp_path / "plain.mkv") == "0x3:0x113" and GRAIN_PARTITIONS_NOTE not in plain.notes
+    paper = look_with("cyanotype-1880s", {"dust": 0.0})  # paper texture, no grain: B-frames kept
+    report = stylize_video(clip, tmp_path / "paper.mkv", paper, seed=7)
+    assert x264_analyse(tmp_path / "paper.mkv") == "0x3:0x3" and GRAIN_PARTITIONS_NOTE in report.notes
+    assert "B" in picture_types(tmp_path / "paper.mkv")
 
 
 def test_bad_partitions_are_one_line_errors(clip, tmp_path):

@@ -47,6 +47,15 @@ class FrameRenderer:
         params = getattr(self.look, "params", None)
         return self.strength > 0 and params is not None and params.scaled(self.strength).grain > 0
 
+    @property
+    def lays_texture(self) -> bool:
+        """A film look that lays grain or a paper texture over every frame."""
+        params = getattr(self.look, "params", None)
+        if self.strength <= 0 or params is None:
+            return False
+        p = params.scaled(self.strength)
+        return p.grain > 0 or p.paper > 0
+
     def render(self, rgb: np.ndarray, frame_index: int, new_shot: bool) -> np.ndarray:
         """(H, W, 3) uint8 frame -> the look (same size)."""
         if self.strength == 0.0:

@@ -37,10 +37,12 @@ class VideoOptions:
     shot_threshold: float = 0.25
     smoothing: float = 0.15
     bframes: int | None = None  # None: the encoder's own, but none for a look that puts new grain on every frame
-    partitions: str | None = None  # x264's --partitions; None: its own, but intra only for new grain every frame
+    partitions: str | None = None  # x264's --partitions; None: its own, but intra only under grain or paper texture
 
 
 NO_B_FRAMES_NOTE = "encoded without B-frames: the look's grain is new every frame, so they have nothing to predict"
+GRAIN_PARTITIONS_NOTE = ("encoded without x264's 8x8 motion partitions (partitions=i8x8,i4x4): on a look's grain or "
+                         "paper texture they cost time and save no bits")
 INTRA_PARTITIONS = "i8x8,i4x4"
 PARTITIONS = {"p8x8", "p4x4", "b8x8", "i8x8", "i4x4"}
 
@@ -51,8 +53,6 @@ def partitions_problem(value: str) -> str | None:
     if value in ("all", "none") or (value and set(names) <= PARTITIONS and len(set(names)) == len(names)):
         return None
     return f"partitions {value!r}: all, none, or a comma-separated list of {', '.join(sorted(PARTITIONS))}"
-GRAIN_PARTITIONS_NOTE = ("encoded without x264's 8x8 motion partitions (partitions=i8x8,i4x4): they find no motion "
-                         "in grain that is new every frame")
 
 
 @dataclass
@@ -186,9 +186,9 @@ def stylize_video(src: str | Path, dst: str | Path, look, *, strength: float = 1
             # measured (docs/guide.md, "Video"): on such frames B-frames cost x264 30-50% more time for 2-4% smaller files
             options.bframes = 0
             report.notes.append(NO_B_FRAMES_NOTE)
-        if options.partitions is None and grainy and options.codec == "libx264":
-            # measured (benchmarks/grain_encode.py): the 8x8 motion search costs 12-24% of x264's time on such
-            # frames for files within 1% and the same PSNR
+        if options.partitions is None and renderer.lays_texture and options.codec == "libx264":
+            # measured (benchmarks/grain_encode.py): the 8x8 motion search costs x264 time on grain or paper
+            # texture for files within about 1% and the same PSNR
             options.partitions = INTRA_PARTITIONS
             report.notes.append(GRAIN_PARTITIONS_NOTE)
         ov, copies = _streams(inp, out, video, options, report, _rotation(src))
