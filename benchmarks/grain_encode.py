@@ -21,16 +21,12 @@ import argparse
 import io
 import resource
 import statistics
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from _common import RESULTS, machine, markdown_table, save
-from video import clip_photos
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from make_clip import make_clip  # noqa: E402
+from video import benchmark_clip
 
 SETTINGS = {  # name: x264-params added to crf 18, preset veryfast and the look's B-frames (``base``)
     "veryfast": "",
@@ -140,9 +136,7 @@ def main() -> None:
     ap.add_argument("--looks", default="", help="comma-separated (default: every era preset with grain or paper)")
     ap.add_argument("--crop-only", action="store_true", help="only the picture (grain_encode_crop.png)")
     a = ap.parse_args()
-    tmp = RESULTS / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    src = make_clip(tmp / "clip_1080p.mp4", clip_photos(), size=(1920, 1080), fps=24, frames_per_shot=48)
+    src = benchmark_clip()
     print("picture:", crop_picture(src, CROP_LOOK))
     if a.crop_only:
         return
