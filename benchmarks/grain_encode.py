@@ -44,8 +44,9 @@ def base(name: str) -> str:
     return "bframes=0" if grainy else "bframes=3"
 
 
-def params(name: str, setting: str) -> str:
-    return ":".join(p for p in (base(name), SETTINGS[setting]) if p)
+def params(b_frames: str, setting: str) -> str:
+    """x264-params for a look whose ``base`` is b_frames, with ``setting``."""
+    return ":".join(p for p in (b_frames, SETTINGS[setting]) if p)
 CLEAN = "(clean clip, no look)"
 CROP_LOOK = "kodachrome-1950s"
 
@@ -115,7 +116,8 @@ def crop_picture(src: Path, look: str, index: int = 25) -> Path:
     frames = yuv_frames(src, look, index + 1)
     rendered = av.VideoFrame.from_ndarray(frames[index], format="yuv420p").to_ndarray(format="rgb24",
                                                                                        dst_colorspace=1)
-    shots = [rendered] + [encode(frames, params(look, k), keep=index)["frame"] for k in list(SETTINGS)[:2]]
+    b_frames = base(look)
+    shots = [rendered] + [encode(frames, params(b_frames, k), keep=index)["frame"] for k in list(SETTINGS)[:2]]
     y, x, h, w = 420, 820, 180, 240
     crops = [Image.fromarray(np.ascontiguousarray(a[y:y + h, x:x + w])).resize((2 * w, 2 * h), Image.NEAREST)
              for a in shots]
@@ -142,32 +144,32 @@ def main() -> None:
         return
     textured = [n for n, p in PRESETS.items() if p.params.grain > 0 or p.params.paper > 0]
     names = [CLEAN] + ([n for n in a.looks.split(",") if n] or textured)
-    rows, runs = [], {}
+    rows, runs, bases = [], {}, {n: base(n) for n in names}
     for name in names:
         frames = yuv_frames(src, name, a.frames)
         results = {s: [] for s in SETTINGS}
         for _ in range(a.repeats):
             for s in SETTINGS:
-                results[s].append(encode(frames, params(name, s)))
+                results[s].append(encode(frames, params(bases[name], s)))
         runs[name] = results
         med = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for s, rs in results.items()}
         first = med[next(iter(SETTINGS))]
         for s, m in med.items():
-            rows.append([name, f"{s} ({base(name)})", f"{m['cpu_ms_per_frame']:.1f}",
+            rows.append([name, f"{s} ({bases[name]})", f"{m['cpu_ms_per_frame']:.1f}",
                          f"{m['cpu_ms_per_frame'] / first['cpu_ms_per_frame']:.2f}",
                          f"{m['mb']:.2f}", f"{m['mb'] / first['mb']:.3f}", f"{m['psnr']:.2f}",
                          f"{m['psnr'] - first['psnr']:+.2f}"])
             print(" | ".join(rows[-1]), flush=True)
     md = [f"1080p benchmark clip, first {a.frames} frames of each look rendered once, encoded by x264 (crf 18, "
-          f"veryfast, the look's B-frames as the pipeline sets them: in brackets) with each setting; medians of {a.repeats} interleaved runs. CPU: user + system ms per frame "
-          "of the encode (x264's threads included). PSNR: decoded output against the yuv420p frames encoded (Y, U, "
+          "veryfast, the look's B-frames as the pipeline sets them: in brackets) with each setting; medians of "
+          f"{a.repeats} interleaved runs. CPU: user + system ms per frame of the encode (x264's threads included). PSNR: decoded output against the yuv420p frames encoded (Y, U, "
           "V together), mean over frames. Ratios and differences against the first setting of the same look.", "",
           markdown_table(["look", "x264 setting", "CPU ms/frame", "CPU ratio", "MB", "size ratio", "PSNR dB",
                           "PSNR diff"], rows), "",
-          f"![200% crops]({'grain_encode_crop.png'}) 200% crops of frame 25 of {CROP_LOOK}: as rendered, encoded "
+          f"![200% crops](grain_encode_crop.png) 200% crops of frame 25 of {CROP_LOOK}: as rendered, encoded "
           "before (with 8x8 motion partitions), encoded as the pipeline now does (without)."]
     save("grain_encode", {"machine": machine(), "args": vars(a), "settings": SETTINGS,
-                          "base": {n: base(n) for n in names}, "runs": runs}, "\n".join(md))
+                          "base": bases, "runs": runs}, "\n".join(md))
     print("\n".join(md))
 
 

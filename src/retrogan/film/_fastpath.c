@@ -51,7 +51,7 @@ static int finish_row(const uint8_t *ip, Py_ssize_t src_px, uint8_t *op, Py_ssiz
                       Py_ssize_t n_cells, const uint32_t *offs, const uint8_t *ltab, Py_ssize_t n_light,
                       const Noise *nz, const uint8_t *nrow, Py_ssize_t col) {
     const uint8_t *table = nz->table;
-    uint32_t len = (uint32_t)(nz->table_len < 0xFFFFFF ? nz->table_len : 0xFFFFFF);
+    Py_ssize_t len = nz->table_len;
     for (Py_ssize_t x = 0; x < w;) {
         Py_ssize_t run = nz->period - col < w - x ? nz->period - col : w - x, end = x + run;
         const uint8_t *lv = nrow + col * 3;
@@ -65,7 +65,7 @@ static int finish_row(const uint8_t *ip, Py_ssize_t src_px, uint8_t *op, Py_ssiz
                 r = ltab[o[0] + r]; g = ltab[o[1] + g]; b = ltab[o[2] + b];
             }
             uint32_t ir = ((uint32_t)lv[0] << 8) | r, ig = ((uint32_t)lv[1] << 8) | g, ib = ((uint32_t)lv[2] << 8) | b;
-            if (ir >= len || ig >= len || ib >= len) return 1;
+            if ((Py_ssize_t)ir >= len || (Py_ssize_t)ig >= len || (Py_ssize_t)ib >= len) return 1;
             uint32_t word = (uint32_t)table[ir] | ((uint32_t)table[ig] << 8) | ((uint32_t)table[ib] << 16) | 0xFF000000u;
             memcpy(op, &word, 4);
         }

@@ -44,6 +44,13 @@ static int check_rows(Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t n) {
     return 0;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+/* four lanes of a 16-byte vector, for the loops below that run four values at a time */
+typedef float f4 __attribute__((vector_size(16)));
+typedef int32_t i4 __attribute__((vector_size(16)));
+typedef uint32_t u4 __attribute__((vector_size(16)));
+#endif
+
 /* a row of w linear-light pixels (3 floats each) encoded to 8-bit sRGB, px 3 or 4 bytes a pixel out: enc at
  * round(v * 65535), 0 at or below 0 and for NaN, 65535 at or above 1; the index for a chunk of values at a time
  * (clamped without branches, four lanes at once), then the lookups */
@@ -55,8 +62,6 @@ static void encode_row(const uint8_t *e, const float *v, Py_ssize_t w, uint8_t *
         const float *c = v + x0 * 3;
         Py_ssize_t i = 0;
 #if defined(__GNUC__) || defined(__clang__)
-        typedef float f4 __attribute__((vector_size(16)));
-        typedef int32_t i4 __attribute__((vector_size(16)));
         const f4 zero = {0.0f, 0.0f, 0.0f, 0.0f}, one = {1.0f, 1.0f, 1.0f, 1.0f};
         const f4 scale = {65535.0f, 65535.0f, 65535.0f, 65535.0f}, half = {0.5f, 0.5f, 0.5f, 0.5f};
         for (; i + 4 <= n * 3; i += 4) {
@@ -493,9 +498,6 @@ static void across8_rgbx(const uint8_t *a, int c, const Py_ssize_t *x0, const Py
                          const uint8_t *runs, Py_ssize_t w, float *o) {
     Py_ssize_t x = 0;
 #if defined(__GNUC__) || defined(__clang__)
-    typedef float f4 __attribute__((vector_size(16)));
-    typedef int32_t i4 __attribute__((vector_size(16)));
-    typedef uint32_t u4 __attribute__((vector_size(16)));
     for (; x + 4 <= w; x += 4) {
         if (!runs[x / 4]) {
             across8(a, 4, c, x0 + x, x1 + x, tx + x, 4, o + x);
@@ -521,9 +523,6 @@ static void aberrate_row4(const float *const top[2], const float *const bot[2], 
                           const uint8_t *g_row, uint8_t *o, Py_ssize_t w) {
     Py_ssize_t x = 0;
 #if defined(__GNUC__) || defined(__clang__)
-    typedef float f4 __attribute__((vector_size(16)));
-    typedef int32_t i4 __attribute__((vector_size(16)));
-    typedef uint32_t u4 __attribute__((vector_size(16)));
     const f4 half = {0.5f, 0.5f, 0.5f, 0.5f};
     const f4 tr = {ty[0], ty[0], ty[0], ty[0]}, tb = {ty[1], ty[1], ty[1], ty[1]};
     for (; x + 4 <= w; x += 4) {

@@ -40,21 +40,23 @@ class FrameRenderer:
         self.cadence = Cadence(params.cadence if params is not None else 0.0, fps)
         self.last: np.ndarray | None = None
 
+    def _film_params(self):
+        """A film look's parameters at this strength, or None (another kind of look, or strength 0)."""
+        params = getattr(self.look, "params", None)
+        return params.scaled(self.strength) if params is not None and self.strength > 0 else None
+
     @property
     def new_grain_every_frame(self) -> bool:
         """A film look whose grain is drawn afresh for each frame (a learned look's grain is not known before its
         first frame)."""
-        params = getattr(self.look, "params", None)
-        return self.strength > 0 and params is not None and params.scaled(self.strength).grain > 0
+        p = self._film_params()
+        return p is not None and p.grain > 0
 
     @property
     def lays_texture(self) -> bool:
         """A film look that lays grain or a paper texture over every frame."""
-        params = getattr(self.look, "params", None)
-        if self.strength <= 0 or params is None:
-            return False
-        p = params.scaled(self.strength)
-        return p.grain > 0 or p.paper > 0
+        p = self._film_params()
+        return p is not None and (p.grain > 0 or p.paper > 0)
 
     def render(self, rgb: np.ndarray, frame_index: int, new_shot: bool) -> np.ndarray:
         """(H, W, 3) uint8 frame -> the look (same size)."""
