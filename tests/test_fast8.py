@@ -286,3 +286,15 @@ def test_in_place_render_is_the_copying_one(cat, monkeypatch, use_c):
     got = fast8.render_uint8(frame[..., :3], coloured, seed=2, frame_index=1, in_place=True)
     assert not np.shares_memory(got, frame) and np.array_equal(frame[..., :3], cat)
     np.testing.assert_array_equal(got, fast8.render_uint8(cat, coloured, seed=2, frame_index=1))
+
+
+@pytest.mark.parametrize("name", ["kodachrome-1950s", "colour-negative-1980s"])
+def test_a_glow_is_the_same_before_and_after_the_full_table(cat, monkeypatch, name):
+    """A look's first pictures are coloured by interpolation until its 2^24-colour table pays; a glow's thumbnail
+    must be graded the same way either side of that (it was Pillow's lookup before: a few pixels a few codes off)."""
+    p = PRESETS[name].params
+    full = fast8.full_table(fast.colour_table(p))
+    monkeypatch.setattr(fast8, "packed_or_none", lambda table, pixels: None)
+    before = fast8.render_uint8(cat, p, seed=3, frame_index=2)
+    monkeypatch.setattr(fast8, "packed_or_none", lambda table, pixels: full)
+    np.testing.assert_array_equal(before, fast8.render_uint8(cat, p, seed=3, frame_index=2))

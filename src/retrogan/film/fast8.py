@@ -525,8 +525,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         if table is not None:
             if packed is not None:  # the frame's own colours (Pillow's LUT object costs a 3 MB hash a call)
                 t8 = np.asarray(packed)[_pack(t8)].view(np.uint8).reshape(*t8.shape[:2], 4)[..., :3]
-            else:
-                t8 = apply_lut_uint8(np.ascontiguousarray(t8), table)
+            else:  # the lookup the full table is made of, so a first picture glows as later ones do
+                t8 = interpolate(np.ascontiguousarray(t8), table, workers=1)  # one thread: this runs on the pool
         thumb = t8.astype(np.float32) / np.float32(255)
         lin = np.ascontiguousarray(_lin8_f32().take(t8).transpose(2, 0, 1))
         gain, add = light_maps(thumb, p, seed, lin)
@@ -537,7 +537,7 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
 
     src, src_px = (rgbx_base(rgb), 4) if words is not None else (rgb, 3)
     interpolated = table is not None and packed is None and lutlocal8.available()
-    interpolate = lutlocal8.rows_writer(rgb, table, None) if interpolated and colour_rows is None else None
+    interpolate_rows = lutlocal8.rows_writer(rgb, table, None) if interpolated and colour_rows is None else None
     if USE_C and (packed is not None or pre is not None) and not src.flags.c_contiguous:
         src = np.ascontiguousarray(src)
 
@@ -551,8 +551,8 @@ def render_uint8(rgb: np.ndarray, p: FilmParams, *, seed: int = 0, frame_index: 
         elif packed is not None:
             idx = _colour_index(rgb, words, y0, y1)
             packed.take(idx, out=dst.view(np.uint32)[..., 0], mode="clip")
-        elif interpolate is not None:  # trilinear in C until the full table pays for itself
-            interpolate(out, y0, y1)
+        elif interpolate_rows is not None:  # trilinear in C until the full table pays for itself
+            interpolate_rows(out, y0, y1)
         elif table is not None:  # Pillow's lookup, where the C lanes are not built
             dst[..., :3] = apply_lut_uint8(np.ascontiguousarray(rgb[y0:y1]), table)
         elif words is not None:  # RGBX in: whole words
